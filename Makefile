@@ -1,0 +1,37 @@
+# Every target works from a fresh clone: each one first runs `setup`, which is a no-op when up to date.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+DEVHOST_PORT ?= 7071
+EMULATOR_PORT ?= 8443
+
+.PHONY: setup run test bench lint clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: setup
+	DEVHOST_PORT=$(DEVHOST_PORT) EMULATOR_PORT=$(EMULATOR_PORT) $(PY) -m devhost.stack
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) -m bench
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+clean:
+	rm -rf $(VENV) node_modules .local .pytest_cache .mypy_cache .ruff_cache
