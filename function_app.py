@@ -1,0 +1,8 @@
+"""The Functions app: registers the blueprints and nothing else (v2 programming model)."""
+
+import azure.functions as func
+
+from functions.http_api import bp as http_api
+
+app = func.FunctionApp()
+app.register_functions(http_api)

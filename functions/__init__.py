@@ -1,0 +1,1 @@
+"""One blueprint per trigger family. Thin: binding input -> service call -> binding output."""

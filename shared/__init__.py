@@ -1,0 +1,1 @@
+"""acr-cache-autopilot: the product code shared by every function."""

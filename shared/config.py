@@ -1,0 +1,77 @@
+"""Typed settings, read once from the app settings (environment variables in Azure and in the devhost)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+class SettingsError(ValueError):
+    """An app setting is missing or malformed: the app refuses to start work with it."""
+
+
+def _csv(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _number(env: Mapping[str, str], key: str, default: float) -> float:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{key} must be a number (got {raw!r})") from exc
+    if value < 0:
+        raise SettingsError(f"{key} must not be negative")
+    return value
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Settings:
+    cloud: str
+    local_endpoint: str | None
+    subscription_ids: tuple[str, ...]
+    allowed_vaults: frozenset[str]
+    required_caller_role: str | None
+    storage_connection: str | None
+    state_table_prefix: str
+    health_topic_endpoint: str | None
+    health_topic_key: str | None
+    health_wait_seconds: float
+    poll_interval_seconds: float
+    arm_retry_total: int
+    arm_retry_backoff_max: float
+    max_body_bytes: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        cloud = env.get("AZURE_CLOUD", "AzureCloud").strip() or "AzureCloud"
+        local = env.get("AZURE_LOCAL_ENDPOINT", "").strip().rstrip("/") or None
+        if cloud == "Local" and not local:
+            raise SettingsError("AZURE_CLOUD=Local needs AZURE_LOCAL_ENDPOINT (the emulator's https URL)")
+        subscriptions = _csv(env.get("AZURE_SUBSCRIPTION_IDS"))
+        return cls(
+            cloud=cloud,
+            local_endpoint=local,
+            subscription_ids=subscriptions,
+            allowed_vaults=frozenset(v.lower() for v in _csv(env.get("ALLOWED_VAULTS"))),
+            required_caller_role=env.get("REQUIRED_CALLER_ROLE", "").strip() or None,
+            storage_connection=env.get("AzureWebJobsStorage", "").strip() or None,
+            state_table_prefix=env.get("STATE_TABLE_PREFIX", "acrcache").strip() or "acrcache",
+            health_topic_endpoint=env.get("HEALTH_TOPIC_ENDPOINT", "").strip() or None,
+            health_topic_key=env.get("HEALTH_TOPIC_KEY", "").strip() or None,
+            health_wait_seconds=_number(env, "HEALTH_WAIT_SECONDS", 15.0),
+            poll_interval_seconds=_number(env, "LRO_POLL_INTERVAL_SECONDS", 1.0),
+            arm_retry_total=int(_number(env, "ARM_RETRY_TOTAL", 4)),
+            arm_retry_backoff_max=_number(env, "ARM_RETRY_BACKOFF_MAX_SECONDS", 30.0),
+            max_body_bytes=int(_number(env, "MAX_REQUEST_BODY_BYTES", 64 * 1024)),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()

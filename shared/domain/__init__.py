@@ -1,0 +1,1 @@
+"""Pure domain: models, validation, health evaluation and errors. Never imports ``azure.*``."""

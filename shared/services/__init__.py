@@ -1,0 +1,1 @@
+"""Use cases: provisioning, access grants, validation; the HTTP, Event Grid and timer functions call these."""

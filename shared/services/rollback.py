@@ -1,0 +1,43 @@
+"""Undo steps recorded while provisioning, run in reverse when a later step fails."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from shared.domain.errors import AutopilotError, ProvisioningFailed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Rollback:
+    """Collects ``(what, undo)`` pairs; :meth:`fail` runs them and raises one report of the failed step."""
+
+    steps: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
+
+    def add(self, what: str, undo: Callable[[], None]) -> None:
+        self.steps.append((what, undo))
+
+    def fail(self, step: str, cause: Exception) -> ProvisioningFailed:
+        undone: list[str] = []
+        not_undone: list[str] = []
+        for what, undo in reversed(self.steps):
+            try:
+                undo()
+                undone.append(what)
+            except Exception:  # a failed undo must not hide the original failure
+                log.exception("rollback step failed", extra={"step": what})
+                not_undone.append(what)
+        self.steps.clear()
+        detail = f"step '{step}' failed: {cause}"
+        failure = ProvisioningFailed(
+            detail, extensions={"failedStep": step, "rolledBack": undone, "notRolledBack": not_undone}
+        )
+        if isinstance(cause, AutopilotError) and cause.status < 500:
+            failure.status = cause.status
+            failure.extensions.update(
+                {k: v for k, v in cause.extensions.items() if k not in failure.extensions}
+            )
+        return failure
