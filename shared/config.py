@@ -34,6 +34,7 @@ class Settings:
     cloud: str
     local_endpoint: str | None
     subscription_ids: tuple[str, ...]
+    tenant_id: str | None
     allowed_vaults: frozenset[str]
     required_caller_role: str | None
     storage_connection: str | None
@@ -58,6 +59,7 @@ class Settings:
             cloud=cloud,
             local_endpoint=local,
             subscription_ids=subscriptions,
+            tenant_id=env.get("AZURE_TENANT_ID", "").strip().lower() or None,
             allowed_vaults=frozenset(v.lower() for v in _csv(env.get("ALLOWED_VAULTS"))),
             required_caller_role=env.get("REQUIRED_CALLER_ROLE", "").strip() or None,
             storage_connection=env.get("AzureWebJobsStorage", "").strip() or None,

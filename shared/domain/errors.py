@@ -167,6 +167,11 @@ class AzureRejected(AutopilotError):
         self.status = 400 if http_status == 400 else 409 if http_status == 409 else 502
         self.extensions.setdefault("azureErrorCode", code)
 
+    @property
+    def retryable(self) -> bool:
+        """Azure said no (4xx): redelivering the same request would be refused again."""
+        return False
+
 
 class UpstreamServiceError(AutopilotError):
     """Azure kept failing after the bounded retries: retry later (Event Grid redelivers)."""

@@ -15,7 +15,13 @@ from shared.domain.models import SecretUri
 from shared.domain.names import credential_set_name_for, resource_name_problem, rule_name_for_target
 from shared.domain.repositories import RepositoryError, SourceRepository, normalise_source, normalise_target
 from shared.domain.secrets import SecretUriError, parse_secret_uri
-from shared.domain.upstreams import CredentialPolicy, credential_policy, supported_upstreams
+from shared.domain.upstreams import (
+    DOCKER_HUB,
+    DOCKER_HUB_ALIASES,
+    CredentialPolicy,
+    credential_policy,
+    supported_upstreams,
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -254,6 +260,8 @@ def parse_credential_set(body: Any, *, name: str, rules: SecretRules) -> Credent
     password = reader.secret("passwordSecretUri", rules, required=True)
     if isinstance(login_server, str):
         login_server = login_server.strip().lower()
+        if login_server in DOCKER_HUB_ALIASES:
+            login_server = DOCKER_HUB
         policy = credential_policy(login_server)
         if policy is None:
             reader.error("loginServer", f"'{login_server}' is not an upstream artifact cache supports")

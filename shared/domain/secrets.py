@@ -23,9 +23,9 @@ def parse_secret_uri(raw: str, *, dns_suffix: str, allowed_vaults: Collection[st
     parts = urlsplit(raw)
     if parts.scheme.lower() != "https":
         raise SecretUriError(f"must use https (got '{parts.scheme or 'no scheme'}')")
-    if parts.username or parts.password or parts.port is not None:
+    if "@" in parts.netloc or ":" in parts.netloc:
         raise SecretUriError("must not carry user information or a port")
-    if parts.query or parts.fragment:
+    if parts.query or parts.fragment or "?" in raw or "#" in raw:
         raise SecretUriError("must not carry a query string or fragment")
     host = (parts.hostname or "").lower()
     suffix = dns_suffix.lower()

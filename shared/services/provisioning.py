@@ -19,7 +19,7 @@ from shared.domain.errors import (
     RegistryNotFound,
     ValidationFailed,
 )
-from shared.domain.models import CacheRule, CredentialSet, Registry
+from shared.domain.models import CacheRule, CredentialSet, Registry, SecretUri
 from shared.domain.names import is_registry_name
 from shared.domain.repositories import normalise_source
 from shared.domain.requests import (
@@ -55,6 +55,7 @@ class ProvisioningService:
         vaults: Vaults,
         access: AccessService,
         health_wait_seconds: float,
+        tenant_id: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -62,6 +63,7 @@ class ProvisioningService:
         self.vaults = vaults
         self.access = access
         self.health_wait_seconds = health_wait_seconds
+        self.tenant_id = tenant_id
         self.sleep = sleep
         self.clock = clock
         self.locks = KeyedLocks()
@@ -163,19 +165,32 @@ class ProvisioningService:
             )
         return rule_view(registry, rule, current_set)
 
-    def _validate_credentials(self, registry: Registry, creds: CredentialsSpec) -> CredentialSet | None:
-        """Vaults must exist; returns an existing set with the same credentials (reused) or None (create)."""
+    def _check_vaults(self, *uris: tuple[str, SecretUri | None]) -> None:
+        """Each vault must be in the managed subscriptions and, when the tenant is known, in the app's tenant."""
         errors = []
-        for field, uri in (("usernameSecretUri", creds.username), ("passwordSecretUri", creds.password)):
-            if self.vaults.find_vault(uri.vault) is None:
-                errors.append(
-                    FieldError(
-                        field=f"credentials.{field}",
-                        message=f"Key Vault '{uri.vault}' was not found in the subscriptions this app manages",
-                    )
+        for field, uri in uris:
+            if uri is None:
+                continue
+            vault = self.vaults.find_vault(uri.vault)
+            if vault is None:
+                message = f"Key Vault '{uri.vault}' was not found in the subscriptions this app manages"
+            elif self.tenant_id and vault.tenant_id.lower() != self.tenant_id:
+                message = (
+                    f"Key Vault '{uri.vault}' belongs to tenant {vault.tenant_id}, not this app's tenant: "
+                    "a credential set's identity can only be granted access in its own tenant"
                 )
+            else:
+                continue
+            errors.append(FieldError(field=field, message=message))
         if errors:
-            raise ValidationFailed("The credentials reference unknown vaults", errors=errors)
+            raise ValidationFailed("The secrets are in vaults the app cannot use", errors=errors)
+
+    def _validate_credentials(self, registry: Registry, creds: CredentialsSpec) -> CredentialSet | None:
+        """Vaults must be usable; returns an existing set with the same credentials (reused) or None (create)."""
+        self._check_vaults(
+            ("credentials.usernameSecretUri", creds.username),
+            ("credentials.passwordSecretUri", creds.password),
+        )
         sets = self.registries.list_credential_sets(registry)
         same = [
             s for s in sets if s.same_credentials(creds.login_server, creds.username.uri, creds.password.uri)
@@ -362,18 +377,6 @@ class ProvisioningService:
             users = [r.name for r in rules if (r.credential_set_name or "").lower() == found.name.lower()]
             views.append(credential_set_view(found, used_by=users))
         return {"value": views, "count": len(views)}
-
-    def _check_vaults(self, *uris: Any) -> None:
-        errors = [
-            FieldError(
-                field=field,
-                message=f"Key Vault '{uri.vault}' was not found in the subscriptions this app manages",
-            )
-            for field, uri in uris
-            if uri is not None and self.vaults.find_vault(uri.vault) is None
-        ]
-        if errors:
-            raise ValidationFailed("The credential set references unknown vaults", errors=errors)
 
     def put_credential_set(self, registry_name: str, spec: CredentialSetSpec) -> Outcome:
         registry = self.registry(registry_name)

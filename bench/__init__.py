@@ -1,0 +1,1 @@
+"""Benchmarks: each module's ``main()`` prints its figures as one JSON line (``make bench`` runs them all)."""

@@ -1,0 +1,686 @@
+"""The OpenAPI 3.1 description of the HTTP API, served at ``GET /api/openapi.json``.
+
+Built from small parts so each schema is stated once, and from the domain's own constants (name limits,
+upstream policies) so the document cannot drift from what the parsers in ``shared.domain.requests`` accept.
+Tests check it against the routes ``function_app.py`` registers and against those parsers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from shared.domain.errors import PROBLEM_BASE
+from shared.domain.names import RESOURCE_NAME_MAX, RESOURCE_NAME_MIN
+from shared.domain.upstreams import CredentialPolicy, credential_policy, supported_upstreams
+
+Json = dict[str, Any]
+
+OPENAPI_VERSION = "3.1.0"
+API_VERSION = "1.0.0"
+JSON = "application/json"
+PROBLEM_JSON = "application/problem+json"
+REGISTRY_PATTERN = f"^[a-zA-Z0-9]{{{RESOURCE_NAME_MIN},{RESOURCE_NAME_MAX}}}$"
+NAME_PATTERN = f"^[a-zA-Z0-9-]{{{RESOURCE_NAME_MIN},{RESOURCE_NAME_MAX}}}$"
+NOT_BLANK = r"\S"
+
+
+def _any_case(word: str) -> str:
+    """JSON Schema patterns take no flags; the parser compares scheme and path keyword case-insensitively."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+
+
+# https://{vault}{suffix}/secrets/{name}[/{version}]: vault 3-24 (letter first, no '--'), name 1-127, 32-hex version.
+SECRET_URI_PATTERN = (
+    f"^{_any_case('https')}://"
+    r"[a-zA-Z](?![a-zA-Z0-9-]*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]"
+    r"(\.[a-zA-Z0-9-]+)+"
+    f"/{_any_case('secrets')}/"
+    r"[0-9a-zA-Z-]{1,127}(/[0-9a-fA-F]{32})?/*$"
+)
+
+PROBLEM_STATUSES: dict[int, tuple[str, str]] = {
+    400: ("BadRequest", "The request is invalid: `errors` lists every field problem at once."),
+    401: ("Unauthorized", "The caller is not authenticated (missing function key or Entra ID principal)."),
+    403: ("Forbidden", "The caller lacks the app role this deployment requires."),
+    404: ("NotFound", "The registry, cache rule or credential set does not exist."),
+    409: ("Conflict", "The request conflicts with the registry's state; `existing` shows what is there."),
+    413: ("PayloadTooLarge", "The body exceeds the configured maximum size."),
+    415: ("UnsupportedMediaType", "The body is not `application/json`."),
+    500: ("InternalError", "An unexpected error occurred; it has been logged."),
+    502: ("BadGateway", "A write step failed or Azure refused it; what this request created was undone."),
+    503: (
+        "ServiceUnavailable",
+        "Azure kept failing after bounded retries; retry after `Retry-After` seconds.",
+    ),
+}
+
+# Statuses every route that looks the registry up can answer, and those added by reading a body / writing.
+_LOOKUP = (400, 401, 403, 404, 500, 502, 503)
+_BODY = (409, 413, 415)
+_DELETE = (409,)
+_AUTH_ONLY = (401, 403, 500)
+
+
+# --- schema building blocks -------------------------------------------------------------------------------
+
+
+def _ref(name: str) -> Json:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: Json) -> Json:
+    """``type: [T, "null"]`` for a typed schema, ``oneOf`` with null for a reference."""
+    if "$ref" in schema:
+        return {"oneOf": [schema, {"type": "null"}]}
+    kind = schema["type"]
+    return {**schema, "type": [kind, "null"]}
+
+
+def _string(
+    description: str, *, pattern: str | None = NOT_BLANK, fmt: str | None = None, **extra: Any
+) -> Json:
+    schema: Json = {"type": "string", "description": description}
+    if pattern:
+        schema["pattern"] = pattern
+    if fmt:
+        schema["format"] = fmt
+    schema.update(extra)
+    return schema
+
+
+def _array(items: Json, description: str) -> Json:
+    return {"type": "array", "items": items, "description": description}
+
+
+def _object(
+    description: str,
+    properties: Mapping[str, Json],
+    *,
+    required: Sequence[str] = (),
+    closed: bool = False,
+    **extra: Any,
+) -> Json:
+    schema: Json = {"type": "object", "description": description, "properties": dict(properties)}
+    if required:
+        schema["required"] = list(required)
+    if closed:
+        schema["additionalProperties"] = False
+    schema.update(extra)
+    return schema
+
+
+def _name(what: str) -> Json:
+    return _string(
+        f"{what}: {RESOURCE_NAME_MIN}-{RESOURCE_NAME_MAX} letters, digits and '-'.", pattern=NAME_PATTERN
+    )
+
+
+def _secret_uri(which: str) -> Json:
+    return _string(
+        f"Key Vault secret identifier of the upstream {which}: https://<vault><this cloud's Key Vault DNS "
+        "suffix>/secrets/<name>[/<version>]; without a version the credential set follows the latest one. "
+        "The vault must exist in a managed subscription and be in ALLOWED_VAULTS when that is set; no port, "
+        "user information, query or fragment.",
+        pattern=SECRET_URI_PATTERN,
+        fmt="uri",
+        examples=["https://demo-kv.vault.azure.net/secrets/dockerhub-username"],
+    )
+
+
+def _upstreams_with(*policies: CredentialPolicy) -> str:
+    return ", ".join(u for u in supported_upstreams() if credential_policy(u.replace("*", "x")) in policies)
+
+
+# --- request schemas --------------------------------------------------------------------------------------
+
+
+def _credentials_input() -> Json:
+    return _object(
+        "Credentials for a credential set this request provisions or reuses (same upstream and secrets).",
+        {
+            "usernameSecretUri": _secret_uri("username"),
+            "passwordSecretUri": _secret_uri("password"),
+            "loginServer": _string(
+                "Upstream login server; optional, and when given it must be the source repository's upstream."
+            ),
+            "credentialSetName": _name(
+                "Name of the credential set; derived from the upstream and the secrets when absent"
+            ),
+        },
+        required=("usernameSecretUri", "passwordSecretUri"),
+        closed=True,
+    )
+
+
+def _cache_rule_input(*, with_name: bool) -> Json:
+    properties: Json = {
+        "sourceRepository": _string(
+            "Upstream repository as users write it: 'ubuntu' is docker.io/library/ubuntu; host aliases and "
+            "upper case are normalised; no tag or digest; '*' only as the last segment (wildcard rule).",
+            examples=["docker.io/library/ubuntu", "ghcr.io/org/app", "quay.io/org/*"],
+        ),
+        "targetRepository": _string(
+            "Repository inside the registry (no host name); a wildcard source needs a wildcard target.",
+            examples=["ubuntu", "org/*"],
+        ),
+        "credentialSet": _nullable(_name("An existing credential set of the registry (or null for none)")),
+        "credentials": _nullable(_ref("CredentialsInput")),
+    }
+    if with_name:
+        properties["name"] = _name("Cache rule name; derived from the target repository when absent")
+    return _object(
+        "A cache rule. Give at most one of credentialSet and credentials. "
+        f"Upstreams requiring credentials: {_upstreams_with(CredentialPolicy.REQUIRED)}. "
+        f"Upstreams refusing them: {_upstreams_with(CredentialPolicy.FORBIDDEN)}. "
+        f"Optional: {_upstreams_with(CredentialPolicy.OPTIONAL)}.",
+        properties,
+        required=("sourceRepository", "targetRepository"),
+        closed=True,
+        # Both at once is refused; a null credentials (or credentialSet) counts as absent.
+        **{
+            "not": {
+                "required": ["credentialSet", "credentials"],
+                "properties": {"credentialSet": {"type": "string"}, "credentials": {"type": "object"}},
+            }
+        },
+    )
+
+
+def _cache_rule_patch() -> Json:
+    return _object(
+        "Changes the credential set of a cache rule.",
+        {"credentialSet": _nullable(_name("The credential set to use, or null to remove credentials"))},
+        required=("credentialSet",),
+        closed=True,
+    )
+
+
+def _credential_set_input() -> Json:
+    return _object(
+        "A credential set: an upstream login server and the Key Vault secrets of its username and password.",
+        {
+            "loginServer": _string(
+                "Upstream login server (case-insensitive) that accepts credentials: "
+                f"{_upstreams_with(CredentialPolicy.REQUIRED, CredentialPolicy.OPTIONAL)}.",
+                examples=["docker.io"],
+            ),
+            "usernameSecretUri": _secret_uri("username"),
+            "passwordSecretUri": _secret_uri("password"),
+        },
+        required=("loginServer", "usernameSecretUri", "passwordSecretUri"),
+        closed=True,
+    )
+
+
+def _credential_set_patch() -> Json:
+    return _object(
+        "Points a credential set at other secrets; loginServer may be repeated unchanged but not changed.",
+        {
+            "usernameSecretUri": _secret_uri("username"),
+            "passwordSecretUri": _secret_uri("password"),
+            "loginServer": _string("The credential set's current login server (immutable)."),
+        },
+        closed=True,
+        anyOf=[{"required": ["usernameSecretUri"]}, {"required": ["passwordSecretUri"]}],
+    )
+
+
+# --- response schemas -------------------------------------------------------------------------------------
+
+
+def _credential_health() -> Json:
+    return _object(
+        "Artifact cache's verdict on the credentials.",
+        {
+            "status": _string("Healthy, Unhealthy or Unknown.", pattern=None, examples=["Healthy"]),
+            "errorCode": _nullable(_string("Why the credentials are unhealthy.", pattern=None)),
+            "errorMessage": _nullable(_string("Azure's explanation.", pattern=None)),
+        },
+        required=("status", "errorCode", "errorMessage"),
+    )
+
+
+def _credential_set() -> Json:
+    return _object(
+        "A credential set as the registry holds it.",
+        {
+            "name": _string("Credential set name.", pattern=None),
+            "loginServer": _string("Upstream login server.", pattern=None),
+            "usernameSecretUri": _string("Username secret identifier.", pattern=None, fmt="uri"),
+            "passwordSecretUri": _string("Password secret identifier.", pattern=None, fmt="uri"),
+            "principalId": _nullable(_string("Object ID of its system-assigned identity.", pattern=None)),
+            "health": _ref("CredentialHealth"),
+            "usedByCacheRules": _array(
+                {"type": "string"}, "Cache rules using it (in credential set answers, not in rule views)."
+            ),
+        },
+        required=("name", "loginServer", "usernameSecretUri", "passwordSecretUri", "principalId", "health"),
+    )
+
+
+def _cache_rule() -> Json:
+    return _object(
+        "A cache rule with its credential set.",
+        {
+            "name": _string("Cache rule name.", pattern=None),
+            "registry": _string("Registry name.", pattern=None),
+            "id": _string("ARM resource ID of the cache rule.", pattern=None),
+            "sourceRepository": _string("Normalised upstream repository.", pattern=None),
+            "targetRepository": _string("Repository inside the registry.", pattern=None),
+            "provisioningState": _nullable(_string("ARM provisioning state.", pattern=None)),
+            "credentialSet": _nullable(_ref("CredentialSet")),
+        },
+        required=(
+            "name",
+            "registry",
+            "id",
+            "sourceRepository",
+            "targetRepository",
+            "provisioningState",
+            "credentialSet",
+        ),
+    )
+
+
+def _list_of(item: str) -> Json:
+    return _object(
+        f"Every {item} of the registry, sorted by name.",
+        {
+            "value": _array(_ref(item), f"The {item} views."),
+            "count": {"type": "integer", "minimum": 0, "description": "How many there are."},
+        },
+        required=("value", "count"),
+    )
+
+
+def _validation_check() -> Json:
+    return _object(
+        "One check `validate` ran.",
+        {
+            "name": _string(
+                "ruleExists, ruleProvisioned, credentialSetExists, usernameSecret, ...", pattern=None
+            ),
+            "status": {"type": "string", "enum": ["Passed", "Failed", "Skipped"]},
+            "code": _nullable(_string("Failure reason when Failed.", pattern=None)),
+            "message": _string("What was found.", pattern=None),
+        },
+        required=("name", "status", "code", "message"),
+    )
+
+
+def _validation_result() -> Json:
+    failure = _object(
+        "The first failed check.",
+        {
+            "check": _string("Name of the failed check.", pattern=None),
+            "code": _nullable(_string("Failure reason.", pattern=None)),
+            "message": _string("What to fix.", pattern=None),
+        },
+        required=("check", "code", "message"),
+    )
+    return _object(
+        "Would a pull through this cache rule work? (metadata only; secret values are never read)",
+        {
+            "isValid": {"type": "boolean"},
+            "failure": _nullable(failure),
+            "checks": _array(_ref("ValidationCheck"), "Every check, in the order run."),
+        },
+        required=("isValid", "failure", "checks"),
+    )
+
+
+def _problem() -> Json:
+    return _object(
+        "RFC 9457 problem details, with the members below as extensions where they apply.",
+        {
+            "type": _string(
+                "Problem type URI.", pattern=None, fmt="uri", examples=[PROBLEM_BASE + "validation-failed"]
+            ),
+            "title": _string("Short summary of the problem type.", pattern=None),
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "detail": _string("What went wrong in this occurrence.", pattern=None),
+            "instance": _string("The request path.", pattern=None, fmt="uri-reference"),
+            "errors": _array(_ref("FieldError"), "Every invalid input (400)."),
+            "existing": {
+                "oneOf": [_ref("CacheRule"), _ref("CredentialSet")],
+                "description": "What exists instead (409).",
+            },
+            "conflictingRule": _string(
+                "The rule that maps the same or an overlapping target (409).", pattern=None
+            ),
+            "limit": {"type": "integer", "description": "The per-registry cache rule limit (409)."},
+            "cacheRules": _array({"type": "string"}, "Rules still using the credential set (409)."),
+            "failedStep": _string("The provisioning step that failed.", pattern=None),
+            "rolledBack": _array({"type": "string"}, "What was undone."),
+            "notRolledBack": _array({"type": "string"}, "What could not be undone."),
+            "azureErrorCode": _nullable(
+                _string("Azure's error code when Azure refused a write.", pattern=None)
+            ),
+        },
+        required=("type", "title", "status", "detail"),
+        additionalProperties=True,
+    )
+
+
+def _field_error() -> Json:
+    return _object(
+        "One invalid input.",
+        {
+            "field": _string(
+                "Path of the field, such as credentials.usernameSecretUri ('$' for the whole body).",
+                pattern=None,
+            ),
+            "message": _string("What is wrong and how to fix it.", pattern=None),
+        },
+        required=("field", "message"),
+    )
+
+
+def _schemas() -> Json:
+    return {
+        "CredentialsInput": _credentials_input(),
+        "CacheRuleCreate": _cache_rule_input(with_name=True),
+        "CacheRulePut": _cache_rule_input(with_name=False),
+        "CacheRulePatch": _cache_rule_patch(),
+        "CredentialSetPut": _credential_set_input(),
+        "CredentialSetPatch": _credential_set_patch(),
+        "CredentialHealth": _credential_health(),
+        "CredentialSet": _credential_set(),
+        "CacheRule": _cache_rule(),
+        "CacheRuleList": _list_of("CacheRule"),
+        "CredentialSetList": _list_of("CredentialSet"),
+        "ValidationCheck": _validation_check(),
+        "ValidationResult": _validation_result(),
+        "FieldError": _field_error(),
+        "Problem": _problem(),
+    }
+
+
+# --- parameters, responses, operations ---------------------------------------------------------------------
+
+
+def _path_parameter(description: str, pattern: str, *, name: str) -> Json:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", "pattern": pattern},
+    }
+
+
+def _parameters() -> Json:
+    return {
+        "Registry": _path_parameter(
+            "Container registry name (in a managed subscription).", REGISTRY_PATTERN, name="registry"
+        ),
+        "CacheRuleName": _path_parameter("Cache rule name.", NAME_PATTERN, name="name"),
+        "CredentialSetName": _path_parameter("Credential set name.", NAME_PATTERN, name="name"),
+    }
+
+
+def _problem_responses() -> Json:
+    responses: Json = {}
+    for status, (name, description) in PROBLEM_STATUSES.items():
+        response: Json = {"description": description, "content": {PROBLEM_JSON: {"schema": _ref("Problem")}}}
+        if status == 503:
+            response["headers"] = {
+                "Retry-After": {
+                    "description": "Seconds to wait.",
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            }
+        responses[name] = response
+    return responses
+
+
+def _security_schemes() -> Json:
+    return {
+        "functionKeyHeader": {"type": "apiKey", "in": "header", "name": "x-functions-key"},
+        "functionKeyQuery": {"type": "apiKey", "in": "query", "name": "code"},
+    }
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Success:
+    status: int
+    description: str
+    schema: str | None = None
+    location: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Operation:
+    """One method of one route: what it takes and every status it can answer."""
+
+    path: str
+    method: str
+    operation_id: str
+    summary: str
+    tag: str
+    request: str | None = None
+    success: tuple[Success, ...]
+    errors: tuple[int, ...] = _LOOKUP
+
+
+_RULES = "/api/registries/{registry}/cache-rules"
+_RULE = _RULES + "/{name}"
+_SETS = "/api/registries/{registry}/credential-sets"
+_SET = _SETS + "/{name}"
+_RULE_TAG, _SET_TAG, _META_TAG = "Cache rules", "Credential sets", "Meta"
+
+_RULE_WRITE = (
+    Success(status=200, description="The rule already exists as asked.", schema="CacheRule", location=True),
+    Success(
+        status=201,
+        description="The rule (and its credential set and grant) was created.",
+        schema="CacheRule",
+        location=True,
+    ),
+)
+_SET_WRITE = (
+    Success(
+        status=200, description="The credential set existed and now is as asked.", schema="CredentialSet"
+    ),
+    Success(status=201, description="The credential set and its grant were created.", schema="CredentialSet"),
+)
+_DELETED = (Success(status=204, description="Deleted."),)
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        path=_RULES,
+        method="get",
+        operation_id="listCacheRules",
+        summary="List cache rules",
+        tag=_RULE_TAG,
+        success=(Success(status=200, description="The registry's cache rules.", schema="CacheRuleList"),),
+    ),
+    Operation(
+        path=_RULES,
+        method="post",
+        operation_id="createCacheRule",
+        tag=_RULE_TAG,
+        summary="Create a cache rule, provisioning its credential set and grant",
+        request="CacheRuleCreate",
+        success=_RULE_WRITE,
+        errors=_LOOKUP + _BODY,
+    ),
+    Operation(
+        path=_RULE,
+        method="get",
+        operation_id="getCacheRule",
+        summary="Show a cache rule",
+        tag=_RULE_TAG,
+        success=(Success(status=200, description="The cache rule.", schema="CacheRule"),),
+    ),
+    Operation(
+        path=_RULE,
+        method="put",
+        operation_id="putCacheRule",
+        tag=_RULE_TAG,
+        summary="Create a cache rule by name (idempotent)",
+        request="CacheRulePut",
+        success=_RULE_WRITE,
+        errors=_LOOKUP + _BODY,
+    ),
+    Operation(
+        path=_RULE,
+        method="patch",
+        operation_id="patchCacheRule",
+        tag=_RULE_TAG,
+        summary="Change a cache rule's credential set",
+        request="CacheRulePatch",
+        success=(Success(status=200, description="The updated cache rule.", schema="CacheRule"),),
+        errors=_LOOKUP + _BODY,
+    ),
+    Operation(
+        path=_RULE,
+        method="delete",
+        operation_id="deleteCacheRule",
+        summary="Delete a cache rule",
+        tag=_RULE_TAG,
+        success=_DELETED,
+        errors=_LOOKUP + _DELETE,
+    ),
+    Operation(
+        path=_RULE + "/validate",
+        method="post",
+        operation_id="validateCacheRule",
+        tag=_RULE_TAG,
+        summary="Check whether a pull through the cache rule would work",
+        success=(
+            Success(status=200, description="Every check and the first failure.", schema="ValidationResult"),
+        ),
+    ),
+    Operation(
+        path=_SETS,
+        method="get",
+        operation_id="listCredentialSets",
+        summary="List credential sets",
+        tag=_SET_TAG,
+        success=(
+            Success(status=200, description="The registry's credential sets.", schema="CredentialSetList"),
+        ),
+    ),
+    Operation(
+        path=_SET,
+        method="get",
+        operation_id="getCredentialSet",
+        summary="Show a credential set",
+        tag=_SET_TAG,
+        success=(Success(status=200, description="The credential set.", schema="CredentialSet"),),
+    ),
+    Operation(
+        path=_SET,
+        method="put",
+        operation_id="putCredentialSet",
+        tag=_SET_TAG,
+        summary="Create or replace a credential set and grant its identity access",
+        request="CredentialSetPut",
+        success=_SET_WRITE,
+        errors=_LOOKUP + _BODY,
+    ),
+    Operation(
+        path=_SET,
+        method="patch",
+        operation_id="patchCredentialSet",
+        tag=_SET_TAG,
+        summary="Point a credential set at other secrets",
+        request="CredentialSetPatch",
+        success=(Success(status=200, description="The updated credential set.", schema="CredentialSet"),),
+        errors=_LOOKUP + _BODY,
+    ),
+    Operation(
+        path=_SET,
+        method="delete",
+        operation_id="deleteCredentialSet",
+        tag=_SET_TAG,
+        summary="Delete an unused credential set and its grants",
+        success=_DELETED,
+        errors=_LOOKUP + _DELETE,
+    ),
+    Operation(
+        path="/api/openapi.json",
+        method="get",
+        operation_id="getOpenApiDocument",
+        tag=_META_TAG,
+        summary="This document",
+        success=(Success(status=200, description="The OpenAPI document.", schema=None),),
+        errors=_AUTH_ONLY,
+    ),
+)
+
+_PATH_PARAMETERS: dict[str, tuple[str, ...]] = {
+    _RULES: ("Registry",),
+    _RULE: ("Registry", "CacheRuleName"),
+    _RULE + "/validate": ("Registry", "CacheRuleName"),
+    _SETS: ("Registry",),
+    _SET: ("Registry", "CredentialSetName"),
+    "/api/openapi.json": (),
+}
+
+
+def _success(success: Success) -> Json:
+    response: Json = {"description": success.description}
+    if success.status != 204:
+        schema = _ref(success.schema) if success.schema else {"type": "object"}
+        response["content"] = {JSON: {"schema": schema}}
+    if success.location:
+        response["headers"] = {
+            "Location": {
+                "description": "The cache rule's URL.",
+                "schema": {"type": "string", "format": "uri-reference"},
+            }
+        }
+    return response
+
+
+def _operation(op: Operation) -> Json:
+    responses: Json = {str(s.status): _success(s) for s in op.success}
+    for status in sorted(op.errors):
+        responses[str(status)] = {"$ref": f"#/components/responses/{PROBLEM_STATUSES[status][0]}"}
+    operation: Json = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag]}
+    if op.request:
+        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(op.request)}}}
+    operation["responses"] = dict(sorted(responses.items()))
+    return operation
+
+
+def _paths() -> Json:
+    paths: Json = {}
+    for op in OPERATIONS:
+        item = paths.setdefault(op.path, {})
+        if _PATH_PARAMETERS[op.path] and "parameters" not in item:
+            item["parameters"] = [{"$ref": f"#/components/parameters/{p}"} for p in _PATH_PARAMETERS[op.path]]
+        item[op.method] = _operation(op)
+    return paths
+
+
+@cache
+def document() -> dict[str, Any]:
+    """The whole document, built once per process (treat it as read-only: it is shared)."""
+    return {
+        "openapi": OPENAPI_VERSION,
+        "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+        "info": {
+            "title": "ACR cache autopilot",
+            "version": API_VERSION,
+            "summary": "Azure Container Registry artifact cache rules and credential sets, kept healthy.",
+            "description": "Errors are RFC 9457 problem details (application/problem+json). Every route needs a "
+            "function key; a deployment may also require an Entra ID app role (X-MS-CLIENT-PRINCIPAL from App "
+            "Service authentication).",
+        },
+        "servers": [{"url": "/", "description": "The function app (locally http://localhost:7071)."}],
+        "tags": [{"name": t} for t in (_RULE_TAG, _SET_TAG, _META_TAG)],
+        "security": [{name: []} for name in _security_schemes()],
+        "paths": _paths(),
+        "components": {
+            "schemas": _schemas(),
+            "parameters": _parameters(),
+            "responses": _problem_responses(),
+            "securitySchemes": _security_schemes(),
+        },
+    }

@@ -1,0 +1,81 @@
+"""Problem details (RFC 9457) from product errors: shape, statuses, extensions."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.domain import errors as e
+
+STATUSES = [
+    (e.AutopilotError, 500, "internal-error"),
+    (e.ValidationFailed, 400, "validation-failed"),
+    (e.MalformedBody, 400, "malformed-body"),
+    (e.PayloadTooLarge, 413, "payload-too-large"),
+    (e.UnsupportedMediaType, 415, "unsupported-media-type"),
+    (e.Unauthorized, 401, "unauthorized"),
+    (e.Forbidden, 403, "forbidden"),
+    (e.RegistryNotFound, 404, "registry-not-found"),
+    (e.CacheRuleNotFound, 404, "cache-rule-not-found"),
+    (e.CredentialSetNotFound, 404, "credential-set-not-found"),
+    (e.CacheRuleConflict, 409, "cache-rule-conflict"),
+    (e.CredentialSetConflict, 409, "credential-set-conflict"),
+    (e.CredentialSetInUse, 409, "credential-set-in-use"),
+    (e.RuleLimitReached, 409, "rule-limit-reached"),
+    (e.ProvisioningFailed, 502, "provisioning-failed"),
+    (e.UpstreamServiceError, 503, "azure-unavailable"),
+]
+
+
+@pytest.mark.parametrize(("cls", "status", "slug"), STATUSES, ids=[c[0].__name__ for c in STATUSES])
+def test_problem_shape(cls: type[e.AutopilotError], status: int, slug: str) -> None:
+    error = cls("it broke")
+    problem = error.to_problem(instance="/api/registries/demoregistry/cache-rules/x")
+    assert problem == {
+        "type": e.PROBLEM_BASE + slug,
+        "title": cls.title,
+        "status": status,
+        "detail": "it broke",
+        "instance": "/api/registries/demoregistry/cache-rules/x",
+    }
+    assert str(error) == "it broke"
+    assert error.retryable is (status >= 500)
+
+
+def test_errors_and_extensions_are_included_and_instance_is_optional() -> None:
+    error = e.ValidationFailed(
+        "bad",
+        errors=[e.FieldError(field="a", message="is required"), e.FieldError(field="b.c", message="no")],
+        extensions={"existing": {"name": "x"}},
+    )
+    assert error.to_problem() == {
+        "type": e.PROBLEM_BASE + "validation-failed",
+        "title": "The request is invalid",
+        "status": 400,
+        "detail": "bad",
+        "errors": [{"field": "a", "message": "is required"}, {"field": "b.c", "message": "no"}],
+        "existing": {"name": "x"},
+    }
+
+
+def test_extensions_are_copied_not_shared() -> None:
+    shared = {"limit": 1}
+    error = e.RuleLimitReached("full", extensions=shared)
+    error.extensions["limit"] = 2
+    assert shared == {"limit": 1}
+
+
+@pytest.mark.parametrize(
+    ("http_status", "status"), [(400, 400), (409, 409), (403, 502), (404, 502), (412, 502)]
+)
+def test_azure_rejections(http_status: int, status: int) -> None:
+    error = e.AzureRejected("Azure said no", http_status=http_status, code="SomeCode")
+    assert error.status == status
+    assert (error.http_status, error.code) == (http_status, "SomeCode")
+    assert error.to_problem()["azureErrorCode"] == "SomeCode"
+    assert error.to_problem()["status"] == status
+    assert e.AzureRejected.status == 409, "the instance status must not leak into the class"
+
+
+def test_azure_rejection_keeps_a_given_code_extension() -> None:
+    error = e.AzureRejected("no", http_status=400, code=None, extensions={"azureErrorCode": "Given"})
+    assert error.to_problem()["azureErrorCode"] == "Given"
