@@ -1,0 +1,29 @@
+"""`python -m emulator serve --port P --data-dir D [--seed demo]`."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from emulator.server import serve
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser(
+        "serve", help="serve ARM, Key Vault, managed identity and Event Grid over HTTPS"
+    )
+    run.add_argument("--port", type=int, default=8443)
+    run.add_argument("--data-dir", type=Path, default=Path(".local/emulator"))
+    run.add_argument("--seed", choices=["demo"], default=None)
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    serve(args.port, args.data_dir.resolve(), args.seed)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

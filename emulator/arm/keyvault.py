@@ -1,0 +1,96 @@
+"""Handlers: Microsoft.KeyVault/vaults and vaults/{v}/accessPolicies/{add|replace|remove}."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from emulator.arm.framework import page, require_api_version
+from emulator.arm.resources import RG, SUB
+from emulator.backends.keyvault_mgmt import VAULT_TYPE
+from emulator.http import Request, Response, Router
+
+if TYPE_CHECKING:
+    from emulator.state import EmulatorState
+
+VAULT = RG + r"/providers/Microsoft\.KeyVault/vaults/(?P<vault>[^/]+)"
+
+
+def get_vault(state: EmulatorState, request: Request, sub: str, rg: str, vault: str) -> Response:
+    require_api_version(request)
+    state.resources.group(sub, rg)
+    return Response(200, state.vaults.vault(sub, rg, vault).to_json())
+
+
+def put_vault(state: EmulatorState, request: Request, sub: str, rg: str, vault: str) -> Response:
+    require_api_version(request)
+    state.resources.group(sub, rg)
+    before = state.vaults.by_name(vault)
+    policies_before = list(before.access_policies) if before else None
+    found, created = state.vaults.put_vault(
+        sub, rg, vault, request.json_object(), request.principal_id, state.clock.now()
+    )
+    state.emit_resource(found.id, VAULT_TYPE + "/write", request.principal_id)
+    if not created and policies_before != found.access_policies:
+        state.emit_keyvault("VaultAccessPolicyChanged", found.name, "", None, None, None)
+    return Response(201 if created else 200, found.to_json())
+
+
+def patch_vault(state: EmulatorState, request: Request, sub: str, rg: str, vault: str) -> Response:
+    require_api_version(request)
+    state.resources.group(sub, rg)
+    found = state.vaults.vault(sub, rg, vault)
+    policies_before = list(found.access_policies)
+    state.vaults.patch_vault(found, request.json_object())
+    found.touch(request.principal_id, state.clock.now())
+    state.emit_resource(found.id, VAULT_TYPE + "/write", request.principal_id)
+    if policies_before != found.access_policies:
+        state.emit_keyvault("VaultAccessPolicyChanged", found.name, "", None, None, None)
+    return Response(200, found.to_json())
+
+
+def delete_vault(state: EmulatorState, request: Request, sub: str, rg: str, vault: str) -> Response:
+    require_api_version(request)
+    state.resources.group(sub, rg)
+    found = state.vaults.by_name(vault)
+    if found is None or found.group.lower() != rg.lower():
+        return Response(204)
+    state.secrets.drop_vault(found.name)
+    state.vaults.delete_vault(found)
+    state.emit_resource(found.id, VAULT_TYPE + "/delete", request.principal_id, delete=True)
+    return Response(200)
+
+
+def list_vaults(state: EmulatorState, request: Request, sub: str, rg: str | None = None) -> Response:
+    require_api_version(request)
+    state.resources.check_subscription(sub)
+    if rg is not None:
+        state.resources.group(sub, rg)
+    return Response(200, page(state, request, [v.to_json() for v in state.vaults.list_vaults(sub, rg)]))
+
+
+def update_access_policy(
+    state: EmulatorState, request: Request, sub: str, rg: str, vault: str, kind: str
+) -> Response:
+    require_api_version(request)
+    state.resources.group(sub, rg)
+    found = state.vaults.vault(sub, rg, vault)
+    applied = state.vaults.update_access_policy(found, kind.lower(), request.json_object())
+    found.touch(request.principal_id, state.clock.now())
+    state.emit_resource(found.id, VAULT_TYPE + "/accessPolicies/write", request.principal_id)
+    state.emit_keyvault("VaultAccessPolicyChanged", found.name, "", None, None, None)
+    body = {
+        "type": f"{VAULT_TYPE}/accessPolicies",
+        "id": f"{found.id}/accessPolicies/",
+        "properties": {"accessPolicies": applied},
+    }
+    return Response(200, body)
+
+
+def register(router: Router) -> None:
+    router.add("GET", SUB + r"/providers/Microsoft\.KeyVault/vaults", list_vaults)
+    router.add("GET", RG + r"/providers/Microsoft\.KeyVault/vaults", list_vaults)
+    router.add("PUT", VAULT + r"/accessPolicies/(?P<kind>[^/]+)", update_access_policy)
+    router.add("GET", VAULT, get_vault)
+    router.add("PUT", VAULT, put_vault)
+    router.add("PATCH", VAULT, patch_vault)
+    router.add("DELETE", VAULT, delete_vault)

@@ -1,0 +1,1 @@
+"""Service backends: state plus the rules each Azure service enforces."""

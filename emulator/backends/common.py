@@ -1,0 +1,39 @@
+"""Helpers shared by the backends: resource ids, timestamps, name rules."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from emulator.http import ServiceError
+
+
+def iso(ts: float) -> str:
+    """ARM timestamp with 7 fractional digits, as the spec examples show (2022-11-07T18:20:33.8374968+00:00)."""
+    moment = datetime.datetime.fromtimestamp(ts, datetime.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}0+00:00"
+
+
+def iso_z(ts: float) -> str:
+    """Timestamp in the systemData form of the examples (2020-01-01T12:00:00.0000000Z)."""
+    return iso(ts).removesuffix("+00:00") + "Z"
+
+
+def rg_id(subscription: str, group: str) -> str:
+    return f"/subscriptions/{subscription}/resourceGroups/{group}"
+
+
+def check_name(kind: str, name: str, low: int, high: int, pattern: str) -> None:
+    if not (low <= len(name) <= high) or not re.fullmatch(pattern, name):
+        raise ServiceError(
+            400,
+            "InvalidResourceName",
+            f"The {kind} name '{name}' is invalid: it must be {low}-{high} characters matching {pattern}.",
+        )
+
+
+def not_found(resource_type: str, name: str, group: str | None = None) -> ServiceError:
+    where = f" under resource group '{group}'" if group else ""
+    return ServiceError(
+        404, "ResourceNotFound", f"The Resource '{resource_type}/{name}'{where} was not found."
+    )

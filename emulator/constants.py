@@ -1,0 +1,13 @@
+"""Identifiers shared with the rest of the team (see /work/brief/common.md)."""
+
+from __future__ import annotations
+
+SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000001"
+SUBSCRIPTION_NAME = "Local subscription"
+TENANT_ID = "00000000-0000-0000-0000-0000000000aa"
+APP_PRINCIPAL_ID = "00000000-0000-0000-0000-0000000000a1"
+KEYVAULT_DNS_SUFFIX = ".vault.azure.net"
+ACR_LOGIN_SUFFIX = ".azurecr.io"
+LOGIN_ENDPOINT = "https://login.microsoftonline.com"
+KEYVAULT_AUDIENCE = "https://vault.azure.net"
+ANSWER_API_VERSION_ACR = "2025-11-01"
