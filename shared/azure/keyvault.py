@@ -112,4 +112,6 @@ class VaultGateway:
             ]
 
         versions = not_found_as_none(f"list versions of secret {name} in {vault}", load) or []
-        return sorted(versions, key=lambda m: m.created_on or 0.0, reverse=True)
+        # created_on has whole-second resolution: among versions of the same second, the later-listed is newer.
+        ranked = sorted(enumerate(versions), key=lambda iv: (iv[1].created_on or 0.0, iv[0]), reverse=True)
+        return [v for _, v in ranked]

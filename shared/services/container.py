@@ -38,6 +38,7 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
             vaults=vaults,
             access=access,
             health_wait_seconds=settings.health_wait_seconds,
+            tenant_id=settings.tenant_id,
         ),
         validation=ValidationService(registries=registries, vaults=vaults, access=access, dns_suffix=suffix),
     )
