@@ -1,0 +1,154 @@
+"""``make run``: Azurite, the seeded emulator and the devhost wired together, in the foreground.
+
+Ctrl-C stops all three. The emulator keeps its data dir (and so its CA) in ``.local/emulator`` across runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ROOT / ".local"
+
+
+def _wait_for_port(port: int, what: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{what} exited with code {proc.returncode}; see its output above")
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"{what} did not listen on port {port} within {timeout:.0f} s")
+
+
+def _walkthrough(api: str, kv: str, kv_rbac: str) -> str:
+    creds = (
+        f'"credentials": {{"usernameSecretUri": "{kv}/secrets/dockerhub-username", '
+        f'"passwordSecretUri": "{kv}/secrets/dockerhub-password"}}'
+    )
+    rbac = creds.replace(kv, kv_rbac)
+    reg = f"{api}/registries/demoregistry"
+    return f"""
+Try it:
+  # Docker Hub rule with credentials in one request (access-policy vault):
+  curl -s -X PUT {reg}/cache-rules/ubuntu -H 'Content-Type: application/json' \\
+    -d '{{"sourceRepository": "docker.io/library/ubuntu", "targetRepository": "ubuntu", {creds}}}'
+  # the same against the RBAC vault:
+  curl -s -X PUT {reg}/cache-rules/nginx -H 'Content-Type: application/json' \\
+    -d '{{"sourceRepository": "nginx", "targetRepository": "nginx", {rbac}}}'
+  curl -s {reg}/cache-rules
+  curl -s -X POST {reg}/cache-rules/ubuntu/validate
+  curl -s -X DELETE {reg}/cache-rules/nginx
+  # refused before any write (RFC 9457 problem details):
+  curl -s -X PUT {reg}/cache-rules/ubuntu2 -H 'Content-Type: application/json' \\
+    -d '{{"sourceRepository": "ubuntu:22.04", "targetRepository": "ubuntu2"}}'
+  curl -s {api}/openapi.json
+"""
+
+
+def main() -> int:
+    devhost_port = int(os.environ.get("DEVHOST_PORT", "7071"))
+    emulator_port = int(os.environ.get("EMULATOR_PORT", "8443"))
+    emulator_dir = LOCAL / "emulator"
+    azurite_dir = LOCAL / "azurite"
+    emulator_dir.mkdir(parents=True, exist_ok=True)
+    azurite_dir.mkdir(parents=True, exist_ok=True)
+    emulator_url = f"https://127.0.0.1:{emulator_port}"
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def stop(*_: object) -> None:
+        for proc in reversed(procs):
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    try:
+        azurite = ROOT / "node_modules" / ".bin" / "azurite"
+        procs.append(
+            subprocess.Popen(
+                [
+                    str(azurite),
+                    "--silent",
+                    "--location",
+                    str(azurite_dir),
+                    "--skipApiVersionCheck",
+                    "--loose",
+                ],
+                cwd=ROOT,
+            )
+        )
+        _wait_for_port(10002, "Azurite", procs[-1])
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "emulator",
+                    "serve",
+                    "--port",
+                    str(emulator_port),
+                    "--data-dir",
+                    str(emulator_dir),
+                    "--seed",
+                    "demo",
+                ],
+                cwd=ROOT,
+            )
+        )
+        _wait_for_port(emulator_port, "the emulator", procs[-1])
+        env = dict(os.environ)
+        env.update(
+            {
+                "AZURE_CLOUD": "Local",
+                "AZURE_LOCAL_ENDPOINT": emulator_url,
+                "IDENTITY_ENDPOINT": f"{emulator_url}/msi/token",
+                "IDENTITY_HEADER": "local",
+                "REQUESTS_CA_BUNDLE": str(emulator_dir / "ca.pem"),
+                "HEALTH_TOPIC_ENDPOINT": f"{emulator_url}/eventgrid/topics/acr-cache-health/api/events",
+                "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+            }
+        )
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "devhost", "--port", str(devhost_port), "--app-dir", str(ROOT)],
+                cwd=ROOT,
+                env=env,
+            )
+        )
+        _wait_for_port(devhost_port, "the devhost", procs[-1])
+        api = f"http://localhost:{devhost_port}/api"
+        print(
+            f"\nLocal stack ready:\n  functions  http://localhost:{devhost_port}\n  emulator   {emulator_url} "
+            f"(CA {emulator_dir / 'ca.pem'})\n  azurite    http://127.0.0.1:10000-10002 (UseDevelopmentStorage=true)",
+            flush=True,
+        )
+        print(
+            _walkthrough(api, "https://demo-kv.vault.azure.net", "https://demo-kv-rbac.vault.azure.net")
+            + "\nCtrl-C stops everything.",
+            flush=True,
+        )
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
