@@ -38,6 +38,7 @@ class Settings:
     allowed_vaults: frozenset[str]
     required_caller_role: str | None
     storage_connection: str | None
+    storage_account: str | None
     state_table_prefix: str
     health_topic_endpoint: str | None
     health_topic_key: str | None
@@ -63,6 +64,7 @@ class Settings:
             allowed_vaults=frozenset(v.lower() for v in _csv(env.get("ALLOWED_VAULTS"))),
             required_caller_role=env.get("REQUIRED_CALLER_ROLE", "").strip() or None,
             storage_connection=env.get("AzureWebJobsStorage", "").strip() or None,
+            storage_account=env.get("AzureWebJobsStorage__accountName", "").strip() or None,
             state_table_prefix=env.get("STATE_TABLE_PREFIX", "acrcache").strip() or "acrcache",
             health_topic_endpoint=env.get("HEALTH_TOPIC_ENDPOINT", "").strip() or None,
             health_topic_key=env.get("HEALTH_TOPIC_KEY", "").strip() or None,

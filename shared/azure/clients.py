@@ -10,10 +10,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from shared.azure.cloud import CloudProfile, cloud_profile
+from shared.azure.errors import azure_call
 from shared.config import Settings
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
+    from azure.data.tables import TableClient
     from azure.eventgrid import EventGridPublisherClient
     from azure.keyvault.secrets import SecretClient
     from azure.mgmt.authorization import AuthorizationManagementClient
@@ -101,6 +103,29 @@ class AzureClients:
             )
 
         client: SecretClient = self._cached("secrets", vault.lower(), build)
+        return client
+
+    @property
+    def has_storage(self) -> bool:
+        return bool(self.settings.storage_connection or self.settings.storage_account)
+
+    def table(self, name: str) -> TableClient:
+        """A Table storage client (created once, with its table) from the connection string or the identity."""
+
+        def build() -> TableClient:
+            from azure.data.tables import TableServiceClient
+
+            if self.settings.storage_connection:
+                service = TableServiceClient.from_connection_string(
+                    self.settings.storage_connection, **self._options()
+                )
+            else:
+                endpoint = f"https://{self.settings.storage_account}.table.{self.profile.storage_suffix}"
+                service = TableServiceClient(endpoint, credential=self.credential, **self._options())
+            with azure_call(f"create table {name}"):
+                return service.create_table_if_not_exists(name)
+
+        client: TableClient = self._cached("table", name, build)
         return client
 
     def health_topic(self) -> EventGridPublisherClient | None:

@@ -16,6 +16,7 @@ class CloudProfile:
     keyvault_dns_suffix: str
     keyvault_audience: str
     acr_login_suffix: str
+    storage_suffix: str = "core.windows.net"
     local_endpoint: str | None = None
 
     @property
@@ -51,6 +52,7 @@ _PROFILES = {
         keyvault_dns_suffix=".vault.azure.cn",
         keyvault_audience="https://vault.azure.cn",
         acr_login_suffix=".azurecr.cn",
+        storage_suffix="core.chinacloudapi.cn",
     ),
     "AzureUSGovernment": CloudProfile(
         name="AzureUSGovernment",
@@ -60,6 +62,7 @@ _PROFILES = {
         keyvault_dns_suffix=".vault.usgovcloudapi.net",
         keyvault_audience="https://vault.usgovcloudapi.net",
         acr_login_suffix=".azurecr.us",
+        storage_suffix="core.usgovcloudapi.net",
     ),
 }
 

@@ -12,8 +12,10 @@ from shared.azure.registry import RegistryGateway
 from shared.config import Settings, get_settings
 from shared.domain.requests import SecretRules
 from shared.services.access import AccessService
+from shared.services.locks import ProvisioningLocks
 from shared.services.provisioning import ProvisioningService
 from shared.services.validation import ValidationService
+from shared.state.leases import TableLeaseStore
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -22,6 +24,13 @@ class Services:
     secret_rules: SecretRules
     provisioning: ProvisioningService
     validation: ValidationService
+
+
+def _lease_store(clients: AzureClients) -> TableLeaseStore | None:
+    """Leases need storage; without it (unit tests, scripts) the locks are per process only."""
+    if not clients.has_storage:
+        return None
+    return TableLeaseStore(lambda: clients.table(f"{clients.settings.state_table_prefix}leases"))
 
 
 def build_services(settings: Settings, clients: AzureClients | None = None) -> Services:
@@ -39,6 +48,7 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
             access=access,
             health_wait_seconds=settings.health_wait_seconds,
             tenant_id=settings.tenant_id,
+            locks=ProvisioningLocks(_lease_store(clients)),
         ),
         validation=ValidationService(registries=registries, vaults=vaults, access=access, dns_suffix=suffix),
     )

@@ -31,7 +31,7 @@ from shared.domain.requests import (
 from shared.domain.upstreams import CredentialPolicy, credential_policy
 from shared.services.access import AccessService
 from shared.services.conflicts import check_against_existing
-from shared.services.locks import KeyedLocks
+from shared.services.locks import ProvisioningLocks
 from shared.services.ports import Registries, Vaults
 from shared.services.rollback import Rollback
 from shared.services.views import credential_set_view, rule_view
@@ -56,6 +56,7 @@ class ProvisioningService:
         access: AccessService,
         health_wait_seconds: float,
         tenant_id: str | None = None,
+        locks: ProvisioningLocks | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -66,7 +67,7 @@ class ProvisioningService:
         self.tenant_id = tenant_id
         self.sleep = sleep
         self.clock = clock
-        self.locks = KeyedLocks()
+        self.locks = locks or ProvisioningLocks(None)
 
     # lookups
     def registry(self, name: str) -> Registry:
@@ -255,15 +256,14 @@ class ProvisioningService:
                 if missing:
                     raise AutopilotError(f"the grant is not visible on vault(s) {', '.join(missing)}")
             step = "cacheRule"
+            # Registered first: a create whose operation fails leaves the rule behind in state Failed.
+            rollback.add(f"cacheRule:{spec.name}", lambda: self._delete_rule_if_present(registry, spec.name))
             rule = self.registries.create_cache_rule(
                 registry,
                 spec.name,
                 source=spec.source_repository,
                 target=spec.target,
                 credential_set_id=credential_set.id if credential_set else None,
-            )
-            rollback.add(
-                f"cacheRule:{spec.name}", lambda: self.registries.delete_cache_rule(registry, spec.name)
             )
             if rule.provisioning_state not in (None, "Succeeded"):
                 raise AutopilotError(f"cache rule provisioning ended in state {rule.provisioning_state}")
@@ -273,6 +273,12 @@ class ProvisioningService:
             credential_set = self._await_health(registry, credential_set.name)
         log.info("cache rule created", extra={"registry": registry.name, "cacheRule": spec.name})
         return Outcome(view=rule_view(registry, rule, credential_set), created=True)
+
+    def _delete_rule_if_present(self, registry: Registry, name: str) -> bool:
+        if self.registries.get_cache_rule(registry, name) is None:
+            return False
+        self.registries.delete_cache_rule(registry, name)
+        return True
 
     def _make_credential_set(
         self, registry: Registry, creds: CredentialsSpec, rollback: Rollback

@@ -15,9 +15,10 @@ log = logging.getLogger(__name__)
 class Rollback:
     """Collects ``(what, undo)`` pairs; :meth:`fail` runs them and raises one report of the failed step."""
 
-    steps: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
+    steps: list[tuple[str, Callable[[], object]]] = field(default_factory=list)
 
-    def add(self, what: str, undo: Callable[[], None]) -> None:
+    def add(self, what: str, undo: Callable[[], object]) -> None:
+        """``undo`` may return False to say there was nothing to undo (it is then not reported)."""
         self.steps.append((what, undo))
 
     def fail(self, step: str, cause: Exception) -> ProvisioningFailed:
@@ -25,8 +26,8 @@ class Rollback:
         not_undone: list[str] = []
         for what, undo in reversed(self.steps):
             try:
-                undo()
-                undone.append(what)
+                if undo() is not False:
+                    undone.append(what)
             except Exception:  # a failed undo must not hide the original failure
                 log.exception("rollback step failed", extra={"step": what})
                 not_undone.append(what)
