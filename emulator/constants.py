@@ -1,4 +1,4 @@
-"""Identifiers shared with the rest of the team (see /work/brief/common.md)."""
+"""Identifiers the emulator shares with the app, the seed and the tests (keep them in step with DESIGN.md)."""
 
 from __future__ import annotations
 

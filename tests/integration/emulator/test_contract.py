@@ -12,8 +12,9 @@ import pytest
 
 from tests.integration.emulator.helpers import SUB, TENANT, Http, assign_role
 from tests.support.emulator import Emulator
+from tests.support.reference import AZURE_REFERENCE
 
-EXAMPLES = Path("/work/shared/azure-reference/spec-examples")
+EXAMPLES = AZURE_REFERENCE / "spec-examples"
 EXAMPLE_SUB = "00000000-0000-0000-0000-000000000000"
 ACR = EXAMPLES / "containerregistry/2025-11-01"
 VOLATILE = {

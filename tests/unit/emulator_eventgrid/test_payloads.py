@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from emulator.eventgrid import payloads
+from tests.support.reference import AZURE_REFERENCE
 
-# The reference data sits next to the repository: ../shared/azure-reference/events.
-EVENTS = Path(__file__).resolve().parents[4] / "shared" / "azure-reference" / "events"
+EVENTS = AZURE_REFERENCE / "events"
 NOW = 1_700_000_000.25
 
 
