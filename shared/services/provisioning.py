@@ -243,19 +243,14 @@ class ProvisioningService:
             reuse = self._validate_credentials(registry, spec.credentials)
 
         rollback = Rollback()
-        step = "credentialSet"
+        rollback.step = "credentialSet"
         try:
             if spec.credentials:
                 with self.locks.hold(f"{registry.id}/credentialSets/{spec.credentials.credential_set_name}"):
                     credential_set = reuse or self._make_credential_set(registry, spec.credentials, rollback)
             if credential_set is not None:
-                step = "grant"
-                self.access.ensure(credential_set, rollback)
-                step = "verifyGrant"
-                missing = self.access.verify(credential_set)
-                if missing:
-                    raise AutopilotError(f"the grant is not visible on vault(s) {', '.join(missing)}")
-            step = "cacheRule"
+                self._grant_and_verify(credential_set, rollback)
+            rollback.step = "cacheRule"
             # Registered first: a create whose operation fails leaves the rule behind in state Failed.
             rollback.add(f"cacheRule:{spec.name}", lambda: self._delete_rule_if_present(registry, spec.name))
             rule = self.registries.create_cache_rule(
@@ -268,7 +263,7 @@ class ProvisioningService:
             if rule.provisioning_state not in (None, "Succeeded"):
                 raise AutopilotError(f"cache rule provisioning ended in state {rule.provisioning_state}")
         except AutopilotError as exc:
-            raise rollback.fail(step, exc) from exc
+            raise rollback.fail(exc) from exc
         if credential_set is not None:
             credential_set = self._await_health(registry, credential_set.name)
         log.info("cache rule created", extra={"registry": registry.name, "cacheRule": spec.name})
@@ -286,17 +281,34 @@ class ProvisioningService:
         existing = self.registries.get_credential_set(registry, creds.credential_set_name)
         if existing is not None:  # a concurrent request made it meanwhile
             return existing
+        return self._create_credential_set(
+            registry, creds.credential_set_name, creds.login_server, creds.username, creds.password, rollback
+        )
+
+    def _create_credential_set(
+        self,
+        registry: Registry,
+        name: str,
+        login_server: str,
+        username: SecretUri,
+        password: SecretUri,
+        rollback: Rollback,
+    ) -> CredentialSet:
         made = self.registries.create_credential_set(
-            registry,
-            creds.credential_set_name,
-            login_server=creds.login_server,
-            username_uri=creds.username.uri,
-            password_uri=creds.password.uri,
+            registry, name, login_server=login_server, username_uri=username.uri, password_uri=password.uri
         )
         rollback.add(
             f"credentialSet:{made.name}", lambda: self.registries.delete_credential_set(registry, made.name)
         )
         return made
+
+    def _grant_and_verify(self, credential_set: CredentialSet, rollback: Rollback) -> None:
+        rollback.step = "grant"
+        self.access.ensure(credential_set, rollback)
+        rollback.step = "verifyGrant"
+        missing = self.access.verify(credential_set)
+        if missing:
+            raise AutopilotError(f"the grant is not visible on vault(s) {', '.join(missing)}")
 
     def _await_health(self, registry: Registry, name: str) -> CredentialSet | None:
         """Artifact cache evaluates credentials asynchronously: wait a bounded time for a Healthy verdict."""
@@ -344,16 +356,16 @@ class ProvisioningService:
             if (rule.credential_set_name or "").lower() == (credential_set_name or "").lower():
                 return rule_view(registry, rule, credential_set)
             rollback = Rollback()
-            step = "grant"
+            rollback.step = "grant"
             try:
                 if credential_set is not None:
                     self.access.ensure(credential_set, rollback)
-                step = "cacheRule"
+                rollback.step = "cacheRule"
                 updated = self.registries.set_cache_rule_credential_set(
                     registry, name, credential_set.id if credential_set else None
                 )
             except AutopilotError as exc:
-                raise rollback.fail(step, exc) from exc
+                raise rollback.fail(exc) from exc
             return rule_view(registry, updated, credential_set)
 
     def delete_rule(self, registry_name: str, name: str) -> None:
@@ -395,19 +407,11 @@ class ProvisioningService:
                     extensions={"existing": credential_set_view(existing)},
                 )
             rollback = Rollback()
-            step = "credentialSet"
+            rollback.step = "credentialSet"
             try:
                 if existing is None:
-                    current = self.registries.create_credential_set(
-                        registry,
-                        spec.name,
-                        login_server=spec.login_server,
-                        username_uri=spec.username.uri,
-                        password_uri=spec.password.uri,
-                    )
-                    rollback.add(
-                        f"credentialSet:{spec.name}",
-                        lambda: self.registries.delete_credential_set(registry, spec.name),
+                    current = self._create_credential_set(
+                        registry, spec.name, spec.login_server, spec.username, spec.password, rollback
                     )
                 elif not existing.same_credentials(spec.login_server, spec.username.uri, spec.password.uri):
                     current = self.registries.update_credential_set(
@@ -415,14 +419,9 @@ class ProvisioningService:
                     )
                 else:
                     current = existing
-                step = "grant"
-                self.access.ensure(current, rollback)
-                step = "verifyGrant"
-                missing = self.access.verify(current)
-                if missing:
-                    raise AutopilotError(f"the grant is not visible on vault(s) {', '.join(missing)}")
+                self._grant_and_verify(current, rollback)
             except AutopilotError as exc:
-                raise rollback.fail(step, exc) from exc
+                raise rollback.fail(exc) from exc
         settled = self._await_health(registry, spec.name) or current
         return Outcome(
             view=credential_set_view(settled, used_by=self._users_of(registry, spec.name)),
@@ -450,16 +449,16 @@ class ProvisioningService:
             password = patch.password.uri if patch.password else existing.password_secret_uri
             current = existing
             rollback = Rollback()
-            step = "credentialSet"
+            rollback.step = "credentialSet"
             try:
                 if not existing.same_credentials(existing.login_server, username, password):
                     current = self.registries.update_credential_set(
                         registry, name, username_uri=username, password_uri=password
                     )
-                step = "grant"
+                rollback.step = "grant"
                 self.access.ensure(current, rollback)
             except AutopilotError as exc:
-                raise rollback.fail(step, exc) from exc
+                raise rollback.fail(exc) from exc
         settled = self._await_health(registry, name) or current
         return credential_set_view(settled, used_by=self._users_of(registry, name))
 

@@ -16,12 +16,13 @@ class Rollback:
     """Collects ``(what, undo)`` pairs; :meth:`fail` runs them and raises one report of the failed step."""
 
     steps: list[tuple[str, Callable[[], object]]] = field(default_factory=list)
+    step: str = "validate"  # the step being run; set by the caller as it goes
 
     def add(self, what: str, undo: Callable[[], object]) -> None:
         """``undo`` may return False to say there was nothing to undo (it is then not reported)."""
         self.steps.append((what, undo))
 
-    def fail(self, step: str, cause: Exception) -> ProvisioningFailed:
+    def fail(self, cause: Exception) -> ProvisioningFailed:
         undone: list[str] = []
         not_undone: list[str] = []
         for what, undo in reversed(self.steps):
@@ -32,6 +33,7 @@ class Rollback:
                 log.exception("rollback step failed", extra={"step": what})
                 not_undone.append(what)
         self.steps.clear()
+        step = self.step
         detail = f"step '{step}' failed: {cause}"
         failure = ProvisioningFailed(
             detail, extensions={"failedStep": step, "rolledBack": undone, "notRolledBack": not_undone}

@@ -142,7 +142,7 @@ def test_azure_rejections_map_to_documented_statuses(http_status: int) -> None:
 
 
 def test_rollback_and_conflict_extensions_match_their_documented_shapes() -> None:
-    failure = Rollback().fail("grant", AutopilotError("boom"))
+    failure = Rollback(step="grant").fail(AutopilotError("boom"))
     assert _check(failure.to_problem(instance="/x"), "Problem") == []
     conflict = domain_errors.CacheRuleConflict(
         "exists", extensions={"existing": rule_view(REGISTRY, RULE, CREDENTIAL_SET)}
