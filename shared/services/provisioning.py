@@ -19,7 +19,7 @@ from shared.domain.errors import (
     RegistryNotFound,
     ValidationFailed,
 )
-from shared.domain.models import CacheRule, CredentialSet, Registry, SecretUri
+from shared.domain.models import CacheRule, CredentialSet, Registry, SecretUri, Vault
 from shared.domain.names import is_registry_name
 from shared.domain.repositories import normalise_source
 from shared.domain.requests import (
@@ -164,15 +164,26 @@ class ProvisioningService:
                 + " (use PATCH to change its credential set, or DELETE it first)",
                 extensions={"existing": rule_view(registry, rule, current_set)},
             )
+        if current_set is not None and current_set.principal_id:
+            # PUT states the desired end state: a grant removed since is put back (no write when present).
+            rollback = Rollback(step="grant")
+            try:
+                if self.access.ensure(current_set, rollback):
+                    current_set = self._await_health(registry, current_set.name) or current_set
+            except AutopilotError as exc:
+                raise rollback.fail(exc) from exc
         return rule_view(registry, rule, current_set)
 
     def _check_vaults(self, *uris: tuple[str, SecretUri | None]) -> None:
         """Each vault must be in the managed subscriptions and, when the tenant is known, in the app's tenant."""
         errors = []
+        found: dict[str, Vault | None] = {}
         for field, uri in uris:
             if uri is None:
                 continue
-            vault = self.vaults.find_vault(uri.vault)
+            if uri.vault not in found:  # both secrets usually live in one vault: read it once
+                found[uri.vault] = self.vaults.find_vault(uri.vault)
+            vault = found[uri.vault]
             if vault is None:
                 message = f"Key Vault '{uri.vault}' was not found in the subscriptions this app manages"
             elif self.tenant_id and vault.tenant_id.lower() != self.tenant_id:

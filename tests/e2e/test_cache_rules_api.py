@@ -15,6 +15,7 @@ from tests.e2e.conftest import (
     REGISTRY,
     REPO_ROOT,
     SUBSCRIPTION,
+    TENANT,
     Stack,
     app_env,
     credentials,
@@ -436,3 +437,36 @@ def test_failed_rule_operation_rolls_back(clean: Stack) -> None:
     assert "cacheRule:ubuntu" in problem["rolledBack"]
     assert requests.get(clean.sets_url(), timeout=30).json()["value"] == []
     assert requests.get(clean.rules_url("ubuntu"), timeout=30).status_code == 404
+
+
+def test_put_as_asked_restores_a_removed_grant(clean: Stack) -> None:
+    view = put(clean.rules_url("ubuntu"), docker_rule()).json()
+    principal = view["credentialSet"]["principalId"]
+    vault_path = (
+        f"/subscriptions/{SUBSCRIPTION}/resourceGroups/demo-rg/providers/Microsoft.KeyVault/vaults/demo-kv"
+    )
+    clean.arm(
+        "PUT",
+        f"{vault_path}/accessPolicies/remove",
+        params={"api-version": "2026-02-01"},
+        json={
+            "properties": {
+                "accessPolicies": [
+                    {"tenantId": TENANT, "objectId": principal, "permissions": {"secrets": ["get"]}}
+                ]
+            }
+        },
+    )
+    assert (
+        requests.get(clean.rules_url("ubuntu"), timeout=30).json()["credentialSet"]["health"]["status"]
+        == "Unhealthy"
+    )
+
+    again = put(clean.rules_url("ubuntu"), docker_rule())
+
+    assert again.status_code == 200, again.text
+    assert again.json()["credentialSet"]["health"]["status"] == "Healthy"
+    policies = clean.arm("GET", vault_path, params={"api-version": "2026-02-01"})["properties"][
+        "accessPolicies"
+    ]
+    assert principal in {p["objectId"] for p in policies}
