@@ -427,3 +427,68 @@ def test_nested_wildcards_are_409(seeded: Stack) -> None:
     assert response.status_code == 409
     assert "nest" in response.json()["detail"]
     assert len(seeded.arm_writes()) == writes_before
+
+
+def _refused_without_writes(stack: Stack, method: str, route: str, body: Any, status: int) -> dict[str, Any]:
+    writes_before = len(stack.arm_writes())
+    response = requests.request(method, f"{stack.api}/{route}", json=body, timeout=60)
+    assert response.status_code == status, response.text
+    assert len(stack.arm_writes()) == writes_before
+    problem: dict[str, Any] = response.json()
+    return problem
+
+
+def test_named_credential_set_with_other_credentials_is_409(seeded: Stack) -> None:
+    seeded.reset()
+    other = {"loginServer": "docker.io", **credentials("https://demo-kv-rbac.vault.azure.net")}
+    assert requests.put(f"{seeded.api}/{SET}", json=other, timeout=60).status_code == 201
+
+    problem = _refused_without_writes(
+        seeded, "PUT", RULE, rule(credentials=creds(credentialSetName="dockerhub")), 409
+    )
+
+    assert problem["existing"]["name"] == "dockerhub"
+
+
+def test_credential_set_for_another_upstream_is_400(seeded: Stack) -> None:
+    seeded.reset()
+    ghcr = {"loginServer": "ghcr.io", **credentials()}
+    assert (
+        requests.put(
+            f"{seeded.api}/registries/demoregistry/credential-sets/ghcr-creds", json=ghcr, timeout=60
+        ).status_code
+        == 201
+    )
+
+    problem = _refused_without_writes(
+        seeded,
+        "PUT",
+        RULE,
+        {"sourceRepository": "ubuntu", "targetRepository": "ubuntu", "credentialSet": "ghcr-creds"},
+        400,
+    )
+
+    assert "ghcr.io" in problem["errors"][0]["message"]
+
+
+def test_patch_credentials_onto_an_anonymous_upstream_is_400(seeded: Stack) -> None:
+    seeded.reset()
+    mcr = {"sourceRepository": "mcr.microsoft.com/dotnet/sdk", "targetRepository": "dotnet/sdk"}
+    assert (
+        requests.put(
+            f"{seeded.api}/registries/demoregistry/cache-rules/dotnet-sdk", json=mcr, timeout=60
+        ).status_code
+        == 201
+    )
+    assert (
+        requests.put(
+            f"{seeded.api}/{SET}", json={"loginServer": "docker.io", **credentials()}, timeout=60
+        ).status_code
+        == 201
+    )
+
+    problem = _refused_without_writes(
+        seeded, "PATCH", "registries/demoregistry/cache-rules/dotnet-sdk", {"credentialSet": "dockerhub"}, 400
+    )
+
+    assert "does not accept credentials" in problem["errors"][0]["message"]

@@ -470,3 +470,35 @@ def test_put_as_asked_restores_a_removed_grant(clean: Stack) -> None:
         "accessPolicies"
     ]
     assert principal in {p["objectId"] for p in policies}
+
+
+def test_an_existing_broader_secret_role_counts_as_the_grant(clean: Stack) -> None:
+    body = {"loginServer": "docker.io", **credentials(KV_RBAC)}
+    made = put(clean.sets_url("dockerhub"), body).json()
+    principal = made["principalId"]
+    scope = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/demo-rg/providers/Microsoft.KeyVault/vaults/demo-kv-rbac"
+    listing = f"{scope}/providers/Microsoft.Authorization/roleAssignments"
+    (assigned,) = clean.arm(
+        "GET", listing, params={"api-version": "2022-04-01", "$filter": f"principalId eq '{principal}'"}
+    )["value"]
+    clean.arm("DELETE", assigned["id"], params={"api-version": "2022-04-01"})
+    officer = f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
+    clean.arm(
+        "PUT",
+        f"{listing}/7d0c2b4e-8a43-4c83-9c43-3a0f3b0c2f11",
+        params={"api-version": "2022-04-01"},
+        json={
+            "properties": {
+                "roleDefinitionId": officer,
+                "principalId": principal,
+                "principalType": "ServicePrincipal",
+            }
+        },
+    )
+    writes_before = len(_paths(clean, "PUT", "roleAssignments"))
+
+    again = put(clean.sets_url("dockerhub"), body)
+
+    assert again.status_code == 200, again.text
+    assert again.json()["health"]["status"] == "Healthy"
+    assert len(_paths(clean, "PUT", "roleAssignments")) == writes_before, "Secrets Officer already grants get"
