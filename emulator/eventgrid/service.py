@@ -170,56 +170,11 @@ class EventGrid:
                 for _ in range(2 if sub.deliver_twice else 1):
                     self._engine.enqueue(sub.name, event)
 
-    def emit_keyvault(
-        self,
-        *,
-        event_type: str,
-        subscription_id: str,
-        resource_group: str,
-        vault: str,
-        object_type: str,
-        object_name: str,
-        version: str | None,
-        nbf: int | None,
-        exp: int | None,
-    ) -> None:
-        self._emit(
-            payloads.keyvault_event(
-                event_type=event_type,
-                subscription_id=subscription_id,
-                resource_group=resource_group,
-                vault=vault,
-                object_type=object_type,
-                object_name=object_name,
-                version=version,
-                nbf=nbf,
-                exp=exp,
-                now=self._now(),
-            )
-        )
+    def emit_keyvault(self, **fields: Any) -> None:
+        """`fields` are payloads.keyvault_event's, checked there; the service adds its clock's time."""
+        self._emit(payloads.keyvault_event(**fields, now=self._now()))
 
-    def emit_resource(
-        self,
-        *,
-        event_type: str,
-        subscription_id: str,
-        resource_id: str,
-        operation_name: str,
-        principal_id: str,
-        tenant_id: str,
-        status: str = "Succeeded",
-        http_status: int = 200,
-    ) -> None:
-        """`http_status` is accepted for the interface; the Resources event schema carries no status code."""
-        self._emit(
-            payloads.resource_event(
-                event_type=event_type,
-                subscription_id=subscription_id,
-                resource_id=resource_id,
-                operation_name=operation_name,
-                principal_id=principal_id,
-                tenant_id=tenant_id,
-                status=status,
-                now=self._now(),
-            )
-        )
+    def emit_resource(self, *, status: str = "Succeeded", http_status: int = 200, **fields: Any) -> None:
+        """`fields` are payloads.resource_event's; `http_status` is accepted for the interface, as the
+        Resources event schema carries no status code."""
+        self._emit(payloads.resource_event(**fields, status=status, now=self._now()))

@@ -6,9 +6,9 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from types import TracebackType
 
-from tests.support.devhost import REPO_ROOT, free_port
+from tests.support.devhost import REPO_ROOT
+from tests.support.process import ManagedProcess, free_port
 
 AZURITE = REPO_ROOT / "node_modules" / ".bin" / "azurite"
 ACCOUNT_NAME = "devstoreaccount1"
@@ -17,7 +17,7 @@ ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1
 READY_TIMEOUT_SECONDS = 30
 
 
-class Azurite:
+class Azurite(ManagedProcess):
     def __init__(
         self, process: subprocess.Popen[bytes], blob_port: int, queue_port: int, table_port: int
     ) -> None:
@@ -30,23 +30,6 @@ class Azurite:
             f"QueueEndpoint={base}:{queue_port}/{ACCOUNT_NAME};"
             f"TableEndpoint={base}:{table_port}/{ACCOUNT_NAME};"
         )
-
-    def stop(self, timeout: float = 10) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout)
-
-    def __enter__(self) -> Azurite:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 def _port_open(port: int) -> bool:

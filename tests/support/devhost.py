@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
 
 import requests
+
+from tests.support.process import ManagedProcess, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_SECONDS = 30
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+class Devhost(ManagedProcess):
+    stop_timeout = 15
 
-
-class Devhost:
     def __init__(
         self, process: subprocess.Popen[bytes], port: int, log_path: Path, function_key: str | None
     ) -> None:
@@ -36,23 +31,6 @@ class Devhost:
 
     def logs(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self, timeout: float = 15) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout)
-
-    def __enter__(self) -> Devhost:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 def _wait_ready(devhost: Devhost) -> None:

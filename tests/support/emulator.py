@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -15,14 +14,10 @@ from typing import Any
 import requests
 from azure.core.credentials import AccessToken
 
+from tests.support.process import ManagedProcess, free_port
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_SECONDS = 20
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class EmulatorTokenCredential:
@@ -56,7 +51,7 @@ class EmulatorTokenCredential:
 
 
 @dataclass
-class Emulator:
+class Emulator(ManagedProcess):
     port: int
     data_dir: Path
     process: subprocess.Popen[bytes]
@@ -102,21 +97,9 @@ class Emulator:
             "REQUESTS_CA_BUNDLE": str(self.ca_path),
         }
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+    def stop(self, timeout: float | None = None) -> None:
+        super().stop(timeout)
         self.session.close()
-
-    def __enter__(self) -> Emulator:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def start_emulator(tmp_path: Path, *, seed: str | None = "demo") -> Emulator:

@@ -1,9 +1,10 @@
-"""Test-only servers: a recording webhook (both handshakes) and a minimal HTTPS front for publish()."""
+"""Test-only servers: a recording webhook (both handshakes) and a minimal HTTPS front for publish().
+
+The front uses the emulator's own certificates (emulator.tls), so the SDK trusts the same CA it does there.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import json
 import ssl
 import threading
@@ -15,12 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
 from emulator.eventgrid import EventGrid
+from emulator.tls import CA_FILE, ensure_certificates
 
 
 class OffsetClock:
@@ -113,42 +110,10 @@ class Webhook:
         return Handler
 
 
-def write_self_signed_cert(directory: Path) -> tuple[Path, Path]:
-    """A loopback certificate that is its own CA (the client trusts it via connection_verify)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "eventgrid-test")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
-            ),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return cert_path, key_path
-
-
 @contextmanager
 def https_publish_front(eventgrid: EventGrid, directory: Path) -> Iterator[tuple[str, Path]]:
     """Serve POST /eventgrid/topics/{topic}/api/events over HTTPS; yields (base URL, CA file)."""
-    cert_path, key_path = write_self_signed_cert(directory)
+    cert_path, key_path = ensure_certificates(directory)
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -177,7 +142,7 @@ def https_publish_front(eventgrid: EventGrid, directory: Path) -> Iterator[tuple
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
-        yield f"https://127.0.0.1:{server.server_address[1]}", cert_path
+        yield f"https://127.0.0.1:{server.server_address[1]}", directory / CA_FILE
     finally:
         server.shutdown()
         server.server_close()

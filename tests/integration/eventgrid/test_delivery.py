@@ -45,6 +45,21 @@ def subscribe(grid: EventGrid, hook: Webhook, name: str = "kv", **extra: Any) ->
     return grid.put_subscription(name, {"endpoint": hook.url, "eventTypes": [NEW_VERSION], **extra})
 
 
+def first_attempt(grid: EventGrid, hook: Webhook, statuses: list[int], **extra: Any) -> None:
+    """Subscribe, script the webhook's answers and emit one secret; returns once the first delivery
+    attempt's outcome is recorded, so a later clock move finds the retry already scheduled."""
+    subscribe(grid, hook, **extra)
+    hook.statuses = statuses
+    emit_secret(grid)
+    hook.wait_for(1)
+    assert grid.wait_idle()
+
+
+def advance(grid: EventGrid, clock: OffsetClock, seconds: float) -> None:
+    clock.offset += seconds
+    grid.clock_advanced()
+
+
 def test_event_grid_schema_handshake_then_delivery(eventgrid: EventGrid, webhook: Webhook) -> None:
     status, view = subscribe(eventgrid, webhook)
     assert status == 201 and view["schema"] == "EventGridSchema"
@@ -116,14 +131,9 @@ def test_replacing_and_deleting_a_subscription(eventgrid: EventGrid, webhook: We
 def test_failing_webhook_is_retried_after_the_clock_moves(
     eventgrid: EventGrid, webhook: Webhook, clock: OffsetClock
 ) -> None:
-    subscribe(eventgrid, webhook)
-    webhook.statuses = [500]
-    emit_secret(eventgrid)
-    webhook.wait_for(1)
-    assert eventgrid.wait_idle()
+    first_attempt(eventgrid, webhook, [500])
     assert len(webhook.notifications) == 1  # the retry waits 10 s on the emulator clock
-    clock.offset += 11
-    eventgrid.clock_advanced()
+    advance(eventgrid, clock, 11)
     first, second = webhook.wait_for(2)
     assert (first.headers["aeg-delivery-count"], second.headers["aeg-delivery-count"]) == ("0", "1")
     assert first.body[0]["id"] == second.body[0]["id"]
@@ -137,13 +147,8 @@ def test_failing_webhook_is_retried_after_the_clock_moves(
 
 
 def test_bad_request_is_not_retried(eventgrid: EventGrid, webhook: Webhook, clock: OffsetClock) -> None:
-    subscribe(eventgrid, webhook)
-    webhook.statuses = [400]
-    emit_secret(eventgrid)
-    webhook.wait_for(1)
-    assert eventgrid.wait_idle()
-    clock.offset += 86_400
-    eventgrid.clock_advanced()
+    first_attempt(eventgrid, webhook, [400])
+    advance(eventgrid, clock, 86_400)
     assert eventgrid.wait_idle()
     assert len(webhook.notifications) == 1
     [dead] = eventgrid.dead_letters()[1]
@@ -158,13 +163,8 @@ def test_bad_request_is_not_retried(eventgrid: EventGrid, webhook: Webhook, cloc
 def test_unreachable_endpoint_exhausts_its_attempts(
     eventgrid: EventGrid, webhook: Webhook, clock: OffsetClock
 ) -> None:
-    subscribe(eventgrid, webhook, maxDeliveryAttempts=2)
-    webhook.statuses = [503, 503]
-    emit_secret(eventgrid)
-    webhook.wait_for(1)
-    assert eventgrid.wait_idle()  # the first outcome is recorded before the clock moves
-    clock.offset += 3600
-    eventgrid.clock_advanced()
+    first_attempt(eventgrid, webhook, [503, 503], maxDeliveryAttempts=2)
+    advance(eventgrid, clock, 3600)
     webhook.wait_for(2)
     assert eventgrid.wait_idle()
     [dead] = eventgrid.dead_letters()[1]
@@ -193,14 +193,9 @@ def test_batches_group_queued_events(eventgrid: EventGrid, webhook: Webhook) -> 
 
 
 def test_reset_drops_everything(eventgrid: EventGrid, webhook: Webhook, clock: OffsetClock) -> None:
-    subscribe(eventgrid, webhook)
-    webhook.statuses = [500]
-    emit_secret(eventgrid)
-    webhook.wait_for(1)
-    assert eventgrid.wait_idle()
+    first_attempt(eventgrid, webhook, [500])
     eventgrid.reset()
-    clock.offset += 60
-    eventgrid.clock_advanced()
+    advance(eventgrid, clock, 60)
     assert eventgrid.wait_idle()
     assert len(webhook.notifications) == 1
     assert eventgrid.list_subscriptions() == (200, [])

@@ -19,8 +19,14 @@ KEY = base64.b64encode(b"k" * 32).decode()
 ENDPOINT = "https://127.0.0.1:8443/eventgrid/topics/health/api/events"
 
 
+def _event(defaults: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """A valid event with `overrides` applied; an override of None drops that field."""
+    event = {**defaults, **overrides}
+    return {k: v for k, v in event.items() if v is not None}
+
+
 def eg_event(**overrides: Any) -> dict[str, Any]:
-    event = {
+    defaults = {
         "id": "1",
         "subject": "s",
         "eventType": "T",
@@ -28,20 +34,18 @@ def eg_event(**overrides: Any) -> dict[str, Any]:
         "data": {"a": 1},
         "dataVersion": "1.0",
     }
-    event.update(overrides)
-    return {k: v for k, v in event.items() if v is not None}
+    return _event(defaults, overrides)
 
 
 def ce_event(**overrides: Any) -> dict[str, Any]:
-    event = {
+    defaults = {
         "specversion": "1.0",
         "id": "1",
         "source": "/x",
         "type": "ArtifactCache.RuleUnhealthy",
         "data": {},
     }
-    event.update(overrides)
-    return {k: v for k, v in event.items() if v is not None}
+    return _event(defaults, overrides)
 
 
 def error(content_type: str, payload: Any, schema: str | None = None) -> PublishError:
