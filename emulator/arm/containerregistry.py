@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from emulator.arm.framework import check_not_deleting, delete_answer, page, require_api_version, write_answer
-from emulator.arm.resources import RG, SUB
+from emulator.arm.resources import RG, SUB, add_tracked_type
 from emulator.backends.containerregistry import (
     CACHE_RULE_TYPE,
     CREDENTIAL_SET_TYPE,
     REGISTRY_TYPE,
     CacheRule,
+    ContainerRegistryBackend,
     CredentialSet,
     Registry,
     cache_rule_json,
@@ -22,7 +25,8 @@ from emulator.http import Request, Response, Router
 if TYPE_CHECKING:
     from emulator.state import EmulatorState
 
-REGISTRY = RG + r"/providers/Microsoft\.ContainerRegistry/registries/(?P<registry>[^/]+)"
+REGISTRIES = r"/providers/Microsoft\.ContainerRegistry/registries"
+REGISTRY = RG + REGISTRIES + r"/(?P<registry>[^/]+)"
 WRITE, DELETE = "/write", "/delete"
 
 
@@ -43,10 +47,6 @@ def put_registry(state: EmulatorState, request: Request, sub: str, rg: str, regi
     found, created = state.registries.put_registry(
         sub, rg, registry, request.json_object(), state.clock.now()
     )
-
-    def set_state(value: str) -> None:
-        found.provisioning_state = value
-
     return write_answer(
         state,
         request,
@@ -54,7 +54,7 @@ def put_registry(state: EmulatorState, request: Request, sub: str, rg: str, regi
         operation=REGISTRY_TYPE + WRITE,
         asynchronous=created,
         pending_state="Creating",
-        set_state=set_state,
+        set_state=_state_setter(found),
         view=found.to_json,
         prefix="registries",
     )
@@ -66,16 +66,12 @@ def delete_registry(state: EmulatorState, request: Request, sub: str, rg: str, r
     found = state.registries.registries.get(registry.lower())
     if found is None or found.group.lower() != rg.lower():
         return Response(204)
-
-    def set_state(value: str) -> None:
-        found.provisioning_state = value
-
     return delete_answer(
         state,
         request,
         resource_id=found.id,
         operation=REGISTRY_TYPE + DELETE,
-        set_state=set_state,
+        set_state=_state_setter(found),
         remove=lambda: state.registries.delete_registry(found),
         prefix="registries",
     )
@@ -96,205 +92,141 @@ def check_name(state: EmulatorState, request: Request, sub: str) -> Response:
     return Response(200, state.registries.name_available(str(request.json_object().get("name", ""))))
 
 
-# cache rules ----------------------------------------------------------------------------------------
-def _rule_setter(rule: CacheRule):  # type: ignore[no-untyped-def]
+# cache rules and credential sets ----------------------------------------------------------------------
+Child = TypeVar("Child", CacheRule, CredentialSet)
+
+
+@dataclass(frozen=True)
+class _Children(Generic[Child]):
+    """A collection of registry children: ARM treats cache rules and credential sets alike, so one set of
+    handlers serves both; only where they are kept, how the backend changes them and their view differ."""
+
+    resource_type: str
+    prefix: str  # operation-id prefix of their LROs
+    collection: Callable[[Registry], dict[str, Child]]
+    lookup: Callable[[ContainerRegistryBackend, Registry, str], Child]
+    create_or_replace: Callable[
+        [ContainerRegistryBackend, Registry, str, dict[str, Any], float], tuple[Child, bool]
+    ]
+    update: Callable[[ContainerRegistryBackend, Child, Registry, dict[str, Any]], bool]
+    render: Callable[[EmulatorState, Child], dict[str, Any]]
+
+    def _write_answer(
+        self, state: EmulatorState, request: Request, child: Child, *, asynchronous: bool, pending_state: str
+    ) -> Response:
+        return write_answer(
+            state,
+            request,
+            resource_id=child.id,
+            operation=self.resource_type + WRITE,
+            asynchronous=asynchronous,
+            pending_state=pending_state,
+            set_state=_state_setter(child),
+            view=lambda: self.render(state, child),
+            prefix=self.prefix,
+        )
+
+    def list(self, state: EmulatorState, request: Request, sub: str, rg: str, registry: str) -> Response:
+        found = _registry(state, request, sub, rg, registry)
+        items = [self.render(state, child) for _, child in sorted(self.collection(found).items())]
+        return Response(200, page(state, request, items))
+
+    def get(
+        self, state: EmulatorState, request: Request, sub: str, rg: str, registry: str, name: str
+    ) -> Response:
+        found = _registry(state, request, sub, rg, registry)
+        return Response(200, self.render(state, self.lookup(state.registries, found, name)))
+
+    def put(
+        self, state: EmulatorState, request: Request, sub: str, rg: str, registry: str, name: str
+    ) -> Response:
+        found = _registry(state, request, sub, rg, registry)
+        existing = self.collection(found).get(name.lower())
+        if existing is not None:
+            check_not_deleting(existing.provisioning_state, name)
+        child, created = self.create_or_replace(
+            state.registries, found, name, request.json_object(), state.clock.now()
+        )
+        return self._write_answer(state, request, child, asynchronous=created, pending_state="Creating")
+
+    def patch(
+        self, state: EmulatorState, request: Request, sub: str, rg: str, registry: str, name: str
+    ) -> Response:
+        found = _registry(state, request, sub, rg, registry)
+        child = self.lookup(state.registries, found, name)
+        check_not_deleting(child.provisioning_state, name)
+        changed = self.update(state.registries, child, found, request.json_object())
+        return self._write_answer(state, request, child, asynchronous=changed, pending_state="Updating")
+
+    def delete(
+        self, state: EmulatorState, request: Request, sub: str, rg: str, registry: str, name: str
+    ) -> Response:
+        found = _registry(state, request, sub, rg, registry)
+        children = self.collection(found)
+        child = children.get(name.lower())
+        if child is None:
+            return Response(204)
+
+        def remove() -> None:
+            children.pop(name.lower(), None)
+
+        return delete_answer(
+            state,
+            request,
+            resource_id=child.id,
+            operation=self.resource_type + DELETE,
+            set_state=_state_setter(child),
+            remove=remove,
+            prefix=self.prefix,
+        )
+
+
+def _state_setter(resource: Registry | CacheRule | CredentialSet) -> Callable[[str], None]:
     def set_state(value: str) -> None:
-        rule.provisioning_state = value
+        resource.provisioning_state = value
 
     return set_state
 
 
-def list_cache_rules(state: EmulatorState, request: Request, sub: str, rg: str, registry: str) -> Response:
-    found = _registry(state, request, sub, rg, registry)
-    items = [cache_rule_json(r) for _, r in sorted(found.cache_rules.items())]
-    return Response(200, page(state, request, items))
+def _credential_set_view(state: EmulatorState, cs: CredentialSet) -> dict[str, Any]:
+    """Health is re-evaluated on every read, as the secrets behind it may have changed."""
+    state.refresh_health(cs)
+    return credential_set_json(cs)
 
 
-def get_cache_rule(
-    state: EmulatorState, request: Request, sub: str, rg: str, registry: str, name: str
-) -> Response:
-    found = _registry(state, request, sub, rg, registry)
-    return Response(200, cache_rule_json(state.registries.cache_rule(found, name)))
-
-
-def put_cache_rule(
-    state: EmulatorState, request: Request, sub: str, rg: str, registry: str, name: str
-) -> Response:
-    found = _registry(state, request, sub, rg, registry)
-    existing = found.cache_rules.get(name.lower())
-    if existing is not None:
-        check_not_deleting(existing.provisioning_state, name)
-    rule, created = state.registries.put_cache_rule(found, name, request.json_object(), state.clock.now())
-    return write_answer(
-        state,
-        request,
-        resource_id=rule.id,
-        operation=CACHE_RULE_TYPE + WRITE,
-        asynchronous=created,
-        pending_state="Creating",
-        set_state=_rule_setter(rule),
-        view=lambda: cache_rule_json(rule),
-        prefix="cacherules",
-    )
-
-
-def patch_cache_rule(
-    state: EmulatorState, request: Request, sub: str, rg: str, registry: str, name: str
-) -> Response:
-    found = _registry(state, request, sub, rg, registry)
-    rule = state.registries.cache_rule(found, name)
-    check_not_deleting(rule.provisioning_state, name)
-    changed = state.registries.patch_cache_rule(rule, found, request.json_object())
-    return write_answer(
-        state,
-        request,
-        resource_id=rule.id,
-        operation=CACHE_RULE_TYPE + WRITE,
-        asynchronous=changed,
-        pending_state="Updating",
-        set_state=_rule_setter(rule),
-        view=lambda: cache_rule_json(rule),
-        prefix="cacherules",
-    )
-
-
-def delete_cache_rule(
-    state: EmulatorState, request: Request, sub: str, rg: str, registry: str, name: str
-) -> Response:
-    found = _registry(state, request, sub, rg, registry)
-    rule = found.cache_rules.get(name.lower())
-    if rule is None:
-        return Response(204)
-    return delete_answer(
-        state,
-        request,
-        resource_id=rule.id,
-        operation=CACHE_RULE_TYPE + DELETE,
-        set_state=_rule_setter(rule),
-        remove=lambda: found.cache_rules.pop(name.lower(), None),
-        prefix="cacherules",
-    )
-
-
-# credential sets ------------------------------------------------------------------------------------
-def _cs_setter(cs: CredentialSet):  # type: ignore[no-untyped-def]
-    def set_state(value: str) -> None:
-        cs.provisioning_state = value
-
-    return set_state
-
-
-def _cs_view(state: EmulatorState, cs: CredentialSet):  # type: ignore[no-untyped-def]
-    def view() -> dict[str, object]:
-        state.refresh_health(cs)
-        return credential_set_json(cs)
-
-    return view
-
-
-def list_credential_sets(
-    state: EmulatorState, request: Request, sub: str, rg: str, registry: str
-) -> Response:
-    found = _registry(state, request, sub, rg, registry)
-    items = [_cs_view(state, cs)() for _, cs in sorted(found.credential_sets.items())]
-    return Response(200, page(state, request, items))
-
-
-def get_credential_set(
-    state: EmulatorState, request: Request, sub: str, rg: str, registry: str, name: str
-) -> Response:
-    found = _registry(state, request, sub, rg, registry)
-    return Response(200, _cs_view(state, state.registries.credential_set(found, name))())
-
-
-def put_credential_set(
-    state: EmulatorState, request: Request, sub: str, rg: str, registry: str, name: str
-) -> Response:
-    found = _registry(state, request, sub, rg, registry)
-    existing = found.credential_sets.get(name.lower())
-    if existing is not None:
-        check_not_deleting(existing.provisioning_state, name)
-    cs, created = state.registries.put_credential_set(found, name, request.json_object(), state.clock.now())
-    return write_answer(
-        state,
-        request,
-        resource_id=cs.id,
-        operation=CREDENTIAL_SET_TYPE + WRITE,
-        asynchronous=created,
-        pending_state="Creating",
-        set_state=_cs_setter(cs),
-        view=_cs_view(state, cs),
-        prefix="credentialsets",
-    )
-
-
-def patch_credential_set(
-    state: EmulatorState, request: Request, sub: str, rg: str, registry: str, name: str
-) -> Response:
-    found = _registry(state, request, sub, rg, registry)
-    cs = state.registries.credential_set(found, name)
-    check_not_deleting(cs.provisioning_state, name)
-    changed = state.registries.patch_credential_set(cs, request.json_object())
-    return write_answer(
-        state,
-        request,
-        resource_id=cs.id,
-        operation=CREDENTIAL_SET_TYPE + WRITE,
-        asynchronous=changed,
-        pending_state="Updating",
-        set_state=_cs_setter(cs),
-        view=_cs_view(state, cs),
-        prefix="credentialsets",
-    )
-
-
-def delete_credential_set(
-    state: EmulatorState, request: Request, sub: str, rg: str, registry: str, name: str
-) -> Response:
-    found = _registry(state, request, sub, rg, registry)
-    cs = found.credential_sets.get(name.lower())
-    if cs is None:
-        return Response(204)
-    return delete_answer(
-        state,
-        request,
-        resource_id=cs.id,
-        operation=CREDENTIAL_SET_TYPE + DELETE,
-        set_state=_cs_setter(cs),
-        remove=lambda: found.credential_sets.pop(name.lower(), None),
-        prefix="credentialsets",
-    )
+CACHE_RULES = _Children[CacheRule](
+    resource_type=CACHE_RULE_TYPE,
+    prefix="cacherules",
+    collection=lambda registry: registry.cache_rules,
+    lookup=ContainerRegistryBackend.cache_rule,
+    create_or_replace=ContainerRegistryBackend.put_cache_rule,
+    update=ContainerRegistryBackend.patch_cache_rule,
+    render=lambda state, rule: cache_rule_json(rule),
+)
+CREDENTIAL_SETS = _Children[CredentialSet](
+    resource_type=CREDENTIAL_SET_TYPE,
+    prefix="credentialsets",
+    collection=lambda registry: registry.credential_sets,
+    lookup=ContainerRegistryBackend.credential_set,
+    create_or_replace=ContainerRegistryBackend.put_credential_set,
+    update=lambda backend, cs, registry, body: backend.patch_credential_set(cs, body),
+    render=_credential_set_view,
+)
 
 
 def register(router: Router) -> None:
-    router.add("GET", SUB + r"/providers/Microsoft\.ContainerRegistry/registries", list_registries)
     router.add("POST", SUB + r"/providers/Microsoft\.ContainerRegistry/checkNameAvailability", check_name)
-    router.add("GET", RG + r"/providers/Microsoft\.ContainerRegistry/registries", list_registries)
-    router.add("GET", REGISTRY, get_registry)
-    router.add("PUT", REGISTRY, put_registry)
-    router.add("DELETE", REGISTRY, delete_registry)
-    for collection, one, handlers in (
-        (
-            "cacheRules",
-            "name",
-            (list_cache_rules, get_cache_rule, put_cache_rule, patch_cache_rule, delete_cache_rule),
-        ),
-        (
-            "credentialSets",
-            "name",
-            (
-                list_credential_sets,
-                get_credential_set,
-                put_credential_set,
-                patch_credential_set,
-                delete_credential_set,
-            ),
-        ),
-    ):
-        listing, get, put, patch, delete = handlers
-        item = REGISTRY + f"/{collection}/(?P<{one}>[^/]+)"
-        router.add("GET", REGISTRY + f"/{collection}", listing)
-        router.add("GET", item, get)
-        router.add("PUT", item, put)
-        router.add("PATCH", item, patch)
-        router.add("DELETE", item, delete)
+    add_tracked_type(
+        router,
+        REGISTRIES,
+        REGISTRY,
+        list_registries,
+        {"GET": get_registry, "PUT": put_registry, "DELETE": delete_registry},
+    )
+    for collection, children in (("cacheRules", CACHE_RULES), ("credentialSets", CREDENTIAL_SETS)):
+        item = REGISTRY + f"/{collection}/(?P<name>[^/]+)"
+        router.add("GET", REGISTRY + f"/{collection}", children.list)
+        router.add("GET", item, children.get)
+        router.add("PUT", item, children.put)
+        router.add("PATCH", item, children.patch)
+        router.add("DELETE", item, children.delete)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from emulator.arm.framework import page, require_api_version
-from emulator.arm.resources import RG, SUB
+from emulator.arm.resources import RG, add_tracked_type
 from emulator.backends.keyvault_mgmt import VAULT_TYPE
 from emulator.http import Request, Response, Router
 
 if TYPE_CHECKING:
     from emulator.state import EmulatorState
 
-VAULT = RG + r"/providers/Microsoft\.KeyVault/vaults/(?P<vault>[^/]+)"
+VAULTS = r"/providers/Microsoft\.KeyVault/vaults"
+VAULT = RG + VAULTS + r"/(?P<vault>[^/]+)"
 
 
 def get_vault(state: EmulatorState, request: Request, sub: str, rg: str, vault: str) -> Response:
@@ -87,10 +88,11 @@ def update_access_policy(
 
 
 def register(router: Router) -> None:
-    router.add("GET", SUB + r"/providers/Microsoft\.KeyVault/vaults", list_vaults)
-    router.add("GET", RG + r"/providers/Microsoft\.KeyVault/vaults", list_vaults)
     router.add("PUT", VAULT + r"/accessPolicies/(?P<kind>[^/]+)", update_access_policy)
-    router.add("GET", VAULT, get_vault)
-    router.add("PUT", VAULT, put_vault)
-    router.add("PATCH", VAULT, patch_vault)
-    router.add("DELETE", VAULT, delete_vault)
+    add_tracked_type(
+        router,
+        VAULTS,
+        VAULT,
+        list_vaults,
+        {"GET": get_vault, "PUT": put_vault, "PATCH": patch_vault, "DELETE": delete_vault},
+    )

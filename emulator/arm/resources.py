@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from emulator.arm.framework import page, require_api_version
 from emulator.backends.common import rg_id
 from emulator.constants import ACR_LOGIN_SUFFIX, KEYVAULT_DNS_SUFFIX, LOGIN_ENDPOINT
-from emulator.http import Request, Response, Router, ServiceError
+from emulator.http import Handler, Request, Response, Router, ServiceError
 
 if TYPE_CHECKING:
     from emulator.state import EmulatorState
@@ -159,6 +159,16 @@ def list_resources(state: EmulatorState, request: Request, sub: str, rg: str | N
         state.resources.group(sub, rg)
     items = _filter(_tracked(state, sub, rg), request.query.get("$filter"))
     return Response(200, page(state, request, items))
+
+
+def add_tracked_type(
+    router: Router, collection: str, item: str, listing: Handler, handlers: dict[str, Handler]
+) -> None:
+    """ARM lists a tracked resource type per subscription and per group; `handlers` serve one item by method."""
+    router.add("GET", SUB + collection, listing)
+    router.add("GET", RG + collection, listing)
+    for method, handler in handlers.items():
+        router.add(method, item, handler)
 
 
 def register(router: Router) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from typing import Protocol
 
 from emulator.http import ServiceError
 
@@ -36,4 +37,17 @@ def not_found(resource_type: str, name: str, group: str | None = None) -> Servic
     where = f" under resource group '{group}'" if group else ""
     return ServiceError(
         404, "ResourceNotFound", f"The Resource '{resource_type}/{name}'{where} was not found."
+    )
+
+
+class Placed(Protocol):
+    subscription: str  # stored lower-cased
+    group: str
+
+
+def in_scope(resource: Placed, subscription: str, group: str | None = None) -> bool:
+    """Registry and vault names are global, yet ARM addresses each under one subscription and group
+    (`group` None: any group of the subscription)."""
+    return resource.subscription == subscription.lower() and (
+        group is None or resource.group.lower() == group.lower()
     )

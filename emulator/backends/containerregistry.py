@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.backends.common import check_name, iso, not_found, rg_id
+from emulator.backends.common import check_name, in_scope, iso, not_found, rg_id
 from emulator.backends.secret_uri import parse_secret_uri
 from emulator.constants import ACR_LOGIN_SUFFIX, TENANT_ID
 from emulator.http import ServiceError
@@ -277,11 +277,7 @@ class ContainerRegistryBackend:
 
     def registry(self, subscription: str, group: str, name: str) -> Registry:
         found = self.registries.get(name.lower())
-        if (
-            found is None
-            or found.subscription != subscription.lower()
-            or found.group.lower() != group.lower()
-        ):
+        if found is None or not in_scope(found, subscription, group):
             raise not_found(REGISTRY_TYPE, name, group)
         return found
 
@@ -290,9 +286,7 @@ class ContainerRegistryBackend:
     ) -> tuple[Registry, bool]:
         check_name("registry", name, 5, 50, r"[a-zA-Z0-9]*")
         existing = self.registries.get(name.lower())
-        if existing is not None and (
-            existing.subscription != subscription.lower() or existing.group.lower() != group.lower()
-        ):
+        if existing is not None and not in_scope(existing, subscription, group):
             raise ServiceError(
                 409, "AlreadyInUse", f"The registry DNS name {existing.login_server} is already in use."
             )
@@ -321,11 +315,7 @@ class ContainerRegistryBackend:
         return registry, True
 
     def list_registries(self, subscription: str, group: str | None = None) -> list[Registry]:
-        return [
-            r
-            for _, r in sorted(self.registries.items())
-            if r.subscription == subscription.lower() and (group is None or r.group.lower() == group.lower())
-        ]
+        return [r for _, r in sorted(self.registries.items()) if in_scope(r, subscription, group)]
 
     def delete_registry(self, registry: Registry) -> None:
         self.registries.pop(registry.name.lower(), None)

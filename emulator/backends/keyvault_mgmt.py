@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.backends.common import check_name, iso_z, not_found, rg_id
+from emulator.backends.common import check_name, in_scope, iso_z, not_found, rg_id
 from emulator.constants import KEYVAULT_DNS_SUFFIX, TENANT_ID
 from emulator.http import ServiceError
 
@@ -95,11 +95,7 @@ class KeyVaultMgmtBackend:
 
     def vault(self, subscription: str, group: str, name: str) -> Vault:
         found = self.vaults.get(name.lower())
-        if (
-            found is None
-            or found.subscription != subscription.lower()
-            or found.group.lower() != group.lower()
-        ):
+        if found is None or not in_scope(found, subscription, group):
             raise not_found(VAULT_TYPE, name, group)
         return found
 
@@ -118,9 +114,7 @@ class KeyVaultMgmtBackend:
         """Full PUT (az keyvault set-policy writes policies this way): properties are replaced."""
         check_name("vault", name, 3, 24, r"[a-zA-Z0-9-]*")
         existing = self.vaults.get(name.lower())
-        if existing is not None and (
-            existing.subscription != subscription.lower() or existing.group.lower() != group.lower()
-        ):
+        if existing is not None and not in_scope(existing, subscription, group):
             raise ServiceError(409, "VaultAlreadyExists", f"The vault name '{name}' is already in use.")
         props = body.get("properties")
         if not isinstance(props, dict) or not props.get("tenantId") or not isinstance(props.get("sku"), dict):
@@ -193,11 +187,7 @@ class KeyVaultMgmtBackend:
         return requested
 
     def list_vaults(self, subscription: str, group: str | None = None) -> list[Vault]:
-        return [
-            v
-            for _, v in sorted(self.vaults.items())
-            if v.subscription == subscription.lower() and (group is None or v.group.lower() == group.lower())
-        ]
+        return [v for _, v in sorted(self.vaults.items()) if in_scope(v, subscription, group)]
 
     def delete_vault(self, vault: Vault) -> None:
         self.vaults.pop(vault.name.lower(), None)

@@ -64,10 +64,9 @@ def vault_id(vault: str) -> str:
     return f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.KeyVault/vaults/{vault}"
 
 
-def acr_client(emu: Emulator, principal_id: str | None = None) -> Any:
-    from azure.mgmt.containerregistry import ContainerRegistryManagementClient
-
-    return ContainerRegistryManagementClient(
+def _arm_client(client_class: Any, emu: Emulator, principal_id: str | None = None) -> Any:
+    """Any azure-mgmt client pointed at the emulator's ARM endpoint and trusting its CA."""
+    return client_class(
         emu.token_credential(principal_id),
         SUB,
         base_url=emu.url,
@@ -76,28 +75,22 @@ def acr_client(emu: Emulator, principal_id: str | None = None) -> Any:
     )
 
 
+def acr_client(emu: Emulator, principal_id: str | None = None) -> Any:
+    from azure.mgmt.containerregistry import ContainerRegistryManagementClient
+
+    return _arm_client(ContainerRegistryManagementClient, emu, principal_id)
+
+
 def keyvault_client(emu: Emulator) -> Any:
     from azure.mgmt.keyvault import KeyVaultManagementClient
 
-    return KeyVaultManagementClient(
-        emu.token_credential(),
-        SUB,
-        base_url=emu.url,
-        credential_scopes=[ARM_SCOPE],
-        connection_verify=str(emu.ca_path),
-    )
+    return _arm_client(KeyVaultManagementClient, emu)
 
 
 def authorization_client(emu: Emulator) -> Any:
     from azure.mgmt.authorization import AuthorizationManagementClient
 
-    return AuthorizationManagementClient(
-        emu.token_credential(),
-        SUB,
-        base_url=emu.url,
-        credential_scopes=[ARM_SCOPE],
-        connection_verify=str(emu.ca_path),
-    )
+    return _arm_client(AuthorizationManagementClient, emu)
 
 
 def secret_client(emu: Emulator, vault: str = "demo-kv", principal_id: str | None = None) -> Any:
