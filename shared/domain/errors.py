@@ -72,6 +72,11 @@ class ValidationFailed(AutopilotError):
     slug = "validation-failed"
     title = "The request is invalid"
 
+    @classmethod
+    def of(cls, detail: str, *, field: str, message: str) -> ValidationFailed:
+        """The common case: one field is wrong."""
+        return cls(detail, errors=[FieldError(field=field, message=message)])
+
 
 class MalformedBody(AutopilotError):
     status = 400

@@ -291,6 +291,4 @@ def parse_credential_set_patch(body: Any, *, rules: SecretRules) -> CredentialSe
 def check_resource_name(name: str, *, what: str, field: str = "name") -> None:
     problem = resource_name_problem(name, what)
     if problem:
-        raise ValidationFailed(
-            f"The {what} in the URL is invalid", errors=[FieldError(field=field, message=problem)]
-        )
+        raise ValidationFailed.of(f"The {what} in the URL is invalid", field=field, message=problem)

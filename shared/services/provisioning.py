@@ -72,9 +72,10 @@ class ProvisioningService:
     # lookups
     def registry(self, name: str) -> Registry:
         if not is_registry_name(name):
-            raise ValidationFailed(
+            raise ValidationFailed.of(
                 "The registry name in the URL is invalid",
-                errors=[FieldError(field="registry", message="must be 5-50 letters and digits")],
+                field="registry",
+                message="must be 5-50 letters and digits",
             )
         registry = self.registries.find_registry(name)
         if registry is None:
@@ -222,20 +223,17 @@ class ProvisioningService:
     def _check_rule_credential_set(self, registry: Registry, source_login: str, name: str) -> CredentialSet:
         found = self.registries.get_credential_set(registry, name)
         if found is None:
-            raise ValidationFailed(
+            raise ValidationFailed.of(
                 "The cache rule names an unknown credential set",
-                errors=[FieldError(field="credentialSet", message=f"credential set '{name}' does not exist")],
+                field="credentialSet",
+                message=f"credential set '{name}' does not exist",
             )
         if found.login_server.lower() != source_login:
-            raise ValidationFailed(
+            raise ValidationFailed.of(
                 "The credential set signs in to another upstream",
-                errors=[
-                    FieldError(
-                        field="credentialSet",
-                        message=f"credential set '{name}' is for '{found.login_server}', the source is on "
-                        f"'{source_login}'",
-                    )
-                ],
+                field="credentialSet",
+                message=f"credential set '{name}' is for '{found.login_server}', the source is on "
+                f"'{source_login}'",
             )
         return found
 
@@ -340,26 +338,18 @@ class ProvisioningService:
             credential_set = None
             if credential_set_name is None:
                 if credential_policy(source.login_server) is CredentialPolicy.REQUIRED:
-                    raise ValidationFailed(
+                    raise ValidationFailed.of(
                         "The upstream requires credentials",
-                        errors=[
-                            FieldError(
-                                field="credentialSet",
-                                message=f"upstream '{source.login_server}' requires a credential set; it cannot "
-                                "be removed",
-                            )
-                        ],
+                        field="credentialSet",
+                        message=f"upstream '{source.login_server}' requires a credential set; it cannot "
+                        "be removed",
                     )
             else:
                 if credential_policy(source.login_server) is CredentialPolicy.FORBIDDEN:
-                    raise ValidationFailed(
+                    raise ValidationFailed.of(
                         "The upstream does not accept credentials",
-                        errors=[
-                            FieldError(
-                                field="credentialSet",
-                                message=f"upstream '{source.login_server}' does not accept credentials",
-                            )
-                        ],
+                        field="credentialSet",
+                        message=f"upstream '{source.login_server}' does not accept credentials",
                     )
                 credential_set = self._check_rule_credential_set(
                     registry, source.login_server, credential_set_name
@@ -447,14 +437,10 @@ class ProvisioningService:
         with self.locks.hold(f"{registry.id}/credentialSets/{name}"):
             existing = self._credential_set(registry, name)
             if patch.login_server and patch.login_server != existing.login_server.lower():
-                raise ValidationFailed(
+                raise ValidationFailed.of(
                     "The credential set update is invalid",
-                    errors=[
-                        FieldError(
-                            field="loginServer",
-                            message=f"is immutable ('{existing.login_server}'): create a new credential set instead",
-                        )
-                    ],
+                    field="loginServer",
+                    message=f"is immutable ('{existing.login_server}'): create a new credential set instead",
                 )
             username = patch.username.uri if patch.username else existing.username_secret_uri
             password = patch.password.uri if patch.password else existing.password_secret_uri
