@@ -40,10 +40,10 @@ class EmulatorState:
         self.vaults = KeyVaultMgmtBackend()
         self.secrets = KeyVaultDataBackend()
         self.upstreams = UpstreamAccounts()
-        self.authorization = AuthorizationBackend(self._principal_created)
-        self.access = VaultAccess(
-            self.authorization, self.clock.now, lambda: self.settings.roleAssignmentDelaySeconds
+        self.authorization = AuthorizationBackend(
+            self._principal_created, lambda: self.settings.roleAssignmentDelaySeconds
         )
+        self.access = VaultAccess(self.authorization, self.clock.now)
         self.health = HealthEvaluator(
             vaults=self.vaults,
             secrets=self.secrets,

@@ -18,16 +18,13 @@ OPERATIONS: dict[str, tuple[str, set[str]]] = {
 
 
 class VaultAccess:
-    def __init__(
-        self, authorization: AuthorizationBackend, now: Callable[[], float], delay: Callable[[], float]
-    ) -> None:
+    def __init__(self, authorization: AuthorizationBackend, now: Callable[[], float]) -> None:
         self._authorization = authorization
         self._now = now
-        self._delay = delay
 
     def allowed(self, principal_id: str, vault: Vault, operation: str) -> bool:
         permission, roles = OPERATIONS[operation]
         if not vault.rbac:
             return vault.grants_secret(principal_id, permission)
-        effective = self._authorization.effective_roles(principal_id, vault.id, self._now(), self._delay())
+        effective = self._authorization.effective_roles(principal_id, vault.id, self._now())
         return bool(effective & roles)

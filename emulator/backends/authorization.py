@@ -1,6 +1,6 @@
 """Microsoft.Authorization: built-in role definitions and role assignments at any scope.
 
-An assignment becomes effective `roleAssignmentDelaySeconds` of emulator clock after it is created
+An assignment becomes effective `roleAssignmentDelaySeconds` (as set when it is made) of emulator clock after it is created
 (Azure documents that propagation can take minutes). Errors: duplicate principal+role+scope ->
 RoleAssignmentExists (409); same name with other content -> RoleAssignmentUpdateNotPermitted (409);
 unknown role -> RoleDefinitionDoesNotExist (400); a just-created managed identity without
@@ -85,6 +85,7 @@ class RoleAssignment:
     principal_id: str
     principal_type: str
     created: float
+    effective_at: float  # propagation is decided once, when the assignment is made
 
     @property
     def id(self) -> str:
@@ -105,8 +106,9 @@ class RoleAssignment:
 
 
 class AuthorizationBackend:
-    def __init__(self, principal_created: Callable[[str], float | None]) -> None:
+    def __init__(self, principal_created: Callable[[str], float | None], delay: Callable[[], float]) -> None:
         self._principal_created = principal_created
+        self._delay = delay
         self.assignments: dict[str, RoleAssignment] = {}
 
     def reset(self) -> None:
@@ -180,7 +182,13 @@ class AuthorizationBackend:
             ):
                 raise ServiceError(409, "RoleAssignmentExists", "The role assignment already exists.")
         assignment = RoleAssignment(
-            name.lower(), scope, role_id, principal_id.lower(), str(principal_type or "ServicePrincipal"), now
+            name.lower(),
+            scope,
+            role_id,
+            principal_id.lower(),
+            str(principal_type or "ServicePrincipal"),
+            now,
+            now + self._delay(),
         )
         self.assignments[name.lower()] = assignment
         return assignment, True
@@ -216,13 +224,13 @@ class AuthorizationBackend:
             result.append(assignment)
         return result
 
-    def effective_roles(self, principal_id: str, scope: str, now: float, delay: float) -> set[str]:
+    def effective_roles(self, principal_id: str, scope: str, now: float) -> set[str]:
         return {
             a.role_id
             for a in self.assignments.values()
             if a.principal_id == principal_id.lower()
             and scope_covers(a.scope, scope)
-            and now >= a.created + delay
+            and now >= a.effective_at
         }
 
 

@@ -502,3 +502,30 @@ def test_an_existing_broader_secret_role_counts_as_the_grant(clean: Stack) -> No
     assert again.status_code == 200, again.text
     assert again.json()["health"]["status"] == "Healthy"
     assert len(_paths(clean, "PUT", "roleAssignments")) == writes_before, "Secrets Officer already grants get"
+
+
+def test_create_waits_a_bounded_time_for_rbac_propagation(clean: Stack) -> None:
+    try:
+        clean.emulator.settings(roleAssignmentDelaySeconds=2)
+        quick = put(clean.rules_url("nginx"), docker_rule("nginx", vault=KV_RBAC))
+        assert quick.status_code == 201, quick.text
+        assert quick.json()["credentialSet"]["health"]["status"] == "Healthy", (
+            "waited for the grant to take effect"
+        )
+
+        clean.emulator.settings(roleAssignmentDelaySeconds=600)
+        still = requests.get(clean.rules_url("nginx"), timeout=30).json()["credentialSet"]["health"]["status"]
+        assert still == "Healthy", "a grant that has taken effect stays in effect"
+        body = docker_rule("redis", vault=KV_RBAC)
+        body["credentials"]["credentialSetName"] = "redis-creds"  # a new identity, so a new role assignment
+        slow = put(clean.rules_url("redis"), body)
+        assert slow.status_code == 201, slow.text
+        assert slow.json()["credentialSet"]["name"] == "redis-creds"
+        health = slow.json()["credentialSet"]["health"]
+        assert health["status"] == "Unhealthy", "the wait is bounded (HEALTH_WAIT_SECONDS), not until healthy"
+
+        clean.emulator.control("POST", "/_emulator/clock", json={"advanceSeconds": 600}).raise_for_status()
+        later = requests.get(clean.rules_url("redis"), timeout=30).json()
+        assert later["credentialSet"]["health"]["status"] == "Healthy"
+    finally:
+        clean.emulator.settings(roleAssignmentDelaySeconds=0)
