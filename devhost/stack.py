@@ -30,6 +30,13 @@ def _wait_for_port(port: int, what: str, proc: subprocess.Popen[bytes], timeout:
     raise SystemExit(f"{what} did not listen on port {port} within {timeout:.0f} s")
 
 
+def _require_free(port: int, what: str, variable: str | None) -> None:
+    with socket.socket() as sock:
+        if sock.connect_ex(("127.0.0.1", port)) == 0:
+            hint = f"; set {variable} to use another" if variable else ""
+            raise SystemExit(f"port {port} for {what} is already in use (is another `make run` going?){hint}")
+
+
 def _walkthrough(api: str, kv: str, kv_rbac: str) -> str:
     creds = (
         f'"credentials": {{"usernameSecretUri": "{kv}/secrets/dockerhub-username", '
@@ -80,6 +87,13 @@ def main() -> int:
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, on_term)
+    for port, what, variable in (
+        (10000, "Azurite", None),
+        (10002, "Azurite", None),
+        (emulator_port, "the emulator", "EMULATOR_PORT"),
+        (devhost_port, "the devhost", "DEVHOST_PORT"),
+    ):
+        _require_free(port, what, variable)
     try:
         azurite = ROOT / "node_modules" / ".bin" / "azurite"
         procs.append(
