@@ -13,8 +13,9 @@ import sys
 import time
 from pathlib import Path
 
+from devhost.azurite import DEFAULT_PORTS, connection_string
+
 ROOT = Path(__file__).resolve().parent.parent
-LOCAL = ROOT / ".local"
 
 
 def _wait_for_port(port: int, what: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
@@ -65,8 +66,10 @@ Try it:
 def main() -> int:
     devhost_port = int(os.environ.get("DEVHOST_PORT", "7071"))
     emulator_port = int(os.environ.get("EMULATOR_PORT", "8443"))
-    emulator_dir = LOCAL / "emulator"
-    azurite_dir = LOCAL / "azurite"
+    azurite_port = int(os.environ.get("AZURITE_PORT", str(DEFAULT_PORTS[0])))  # blob; queue +1, table +2
+    local = Path(os.environ.get("LOCAL_STATE_DIR") or ROOT / ".local")
+    emulator_dir = local / "emulator"
+    azurite_dir = local / "azurite"
     emulator_dir.mkdir(parents=True, exist_ok=True)
     azurite_dir.mkdir(parents=True, exist_ok=True)
     emulator_url = f"https://127.0.0.1:{emulator_port}"
@@ -88,8 +91,8 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, on_term)
     for port, what, variable in (
-        (10000, "Azurite", None),
-        (10002, "Azurite", None),
+        (azurite_port, "Azurite", "AZURITE_PORT"),
+        (azurite_port + 2, "Azurite", "AZURITE_PORT"),
         (emulator_port, "the emulator", "EMULATOR_PORT"),
         (devhost_port, "the devhost", "DEVHOST_PORT"),
     ):
@@ -105,11 +108,17 @@ def main() -> int:
                     str(azurite_dir),
                     "--skipApiVersionCheck",
                     "--loose",
+                    "--blobPort",
+                    str(azurite_port),
+                    "--queuePort",
+                    str(azurite_port + 1),
+                    "--tablePort",
+                    str(azurite_port + 2),
                 ],
                 cwd=ROOT,
             )
         )
-        _wait_for_port(10002, "Azurite", procs[-1])
+        _wait_for_port(azurite_port + 2, "Azurite", procs[-1])
         procs.append(
             subprocess.Popen(
                 [
@@ -137,7 +146,7 @@ def main() -> int:
                 "IDENTITY_HEADER": "local",
                 "REQUESTS_CA_BUNDLE": str(emulator_dir / "ca.pem"),
                 "HEALTH_TOPIC_ENDPOINT": f"{emulator_url}/eventgrid/topics/acr-cache-health/api/events",
-                "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+                "AzureWebJobsStorage": connection_string(azurite_port, azurite_port + 1, azurite_port + 2),
             }
         )
         procs.append(
@@ -151,7 +160,7 @@ def main() -> int:
         api = f"http://localhost:{devhost_port}/api"
         print(
             f"\nLocal stack ready:\n  functions  http://localhost:{devhost_port}\n  emulator   {emulator_url} "
-            f"(CA {emulator_dir / 'ca.pem'})\n  azurite    http://127.0.0.1:10000-10002 (UseDevelopmentStorage=true)",
+            f"(CA {emulator_dir / 'ca.pem'})\n  azurite    http://127.0.0.1:{azurite_port}-{azurite_port + 2}",
             flush=True,
         )
         print(

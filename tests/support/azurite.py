@@ -7,13 +7,11 @@ import subprocess
 import time
 from pathlib import Path
 
+from devhost.azurite import connection_string
 from tests.support.devhost import REPO_ROOT
 from tests.support.process import ManagedProcess, free_port
 
 AZURITE = REPO_ROOT / "node_modules" / ".bin" / "azurite"
-ACCOUNT_NAME = "devstoreaccount1"
-# The well-known Azurite / storage-emulator account key, published by Microsoft; not a secret.
-ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 READY_TIMEOUT_SECONDS = 30
 
 
@@ -23,13 +21,7 @@ class Azurite(ManagedProcess):
     ) -> None:
         self.process = process
         self.blob_port, self.queue_port, self.table_port = blob_port, queue_port, table_port
-        base = "http://127.0.0.1"
-        self.connection_string = (
-            f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT_NAME};AccountKey={ACCOUNT_KEY};"
-            f"BlobEndpoint={base}:{blob_port}/{ACCOUNT_NAME};"
-            f"QueueEndpoint={base}:{queue_port}/{ACCOUNT_NAME};"
-            f"TableEndpoint={base}:{table_port}/{ACCOUNT_NAME};"
-        )
+        self.connection_string = connection_string(blob_port, queue_port, table_port)
 
 
 def _port_open(port: int) -> bool:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from azure.data.tables import TableServiceClient
 
-from tests.support.azurite import ACCOUNT_NAME, start_azurite
+from devhost.azurite import ACCOUNT_NAME
+from tests.support.azurite import start_azurite
 
 
 def test_table_service_client_creates_a_table(tmp_path: Path) -> None:
