@@ -9,7 +9,9 @@ import azure.functions as func
 
 from shared.api import routes
 from shared.api.http import ApiRequest
+from shared.logs import quiet_sdk_loggers
 
+quiet_sdk_loggers()
 bp = func.Blueprint()
 AUTH = func.AuthLevel.FUNCTION
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.domain.errors import AutopilotError, MalformedBody, PayloadTooLarge, UnsupportedMediaType
+from shared.logs import event
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -71,18 +72,17 @@ def handle(request: ApiRequest, action: Callable[[ApiRequest], ApiResponse]) -> 
     try:
         return action(request)
     except AutopilotError as error:
-        level = logging.ERROR if error.status >= 500 else logging.INFO
-        log.log(
-            level,
-            "request failed",
-            extra={
-                "status": error.status,
-                "problemType": error.slug,
-                "path": request.path,
-                "method": request.method,
-            },
+        event(
+            log,
+            logging.ERROR if error.status >= 500 else logging.INFO,
+            "RequestRefused" if error.status < 500 else "RequestFailed",
+            status=error.status,
+            problemType=error.slug,
+            method=request.method,
+            path=request.path,
+            detail=error.detail,
         )
         return problem(error, request)
     except Exception:
-        log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+        event(log, logging.ERROR, "UnhandledError", exc_info=True, method=request.method, path=request.path)
         return problem(AutopilotError("an unexpected error occurred; it has been logged"), request)

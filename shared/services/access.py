@@ -10,6 +10,7 @@ from shared.domain.errors import ValidationFailed
 from shared.domain.models import CredentialSet, Vault
 from shared.domain.roles import SECRET_READER_ROLES, role_guid
 from shared.domain.secrets import parse_secret_uri
+from shared.logs import event
 from shared.services.ports import Roles, Vaults
 from shared.services.rollback import Rollback
 
@@ -87,9 +88,13 @@ class AccessService:
                         self.vaults.remove_secret_get_policy, vault, tenant_id=tenant, object_id=principal
                     ),
                 )
-            log.info(
-                "granted secret get",
-                extra={"vault": vault.name, "principalId": principal, "rbac": vault.rbac},
+            event(
+                log,
+                logging.INFO,
+                "SecretGetGranted",
+                vault=vault.name,
+                principalId=principal,
+                model="rbac" if vault.rbac else "accessPolicy",
             )
             granted.append(vault.name)
         return granted

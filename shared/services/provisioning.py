@@ -29,6 +29,7 @@ from shared.domain.requests import (
     CredentialsSpec,
 )
 from shared.domain.upstreams import CredentialPolicy, credential_policy
+from shared.logs import event
 from shared.services.access import AccessService
 from shared.services.conflicts import check_against_existing
 from shared.services.locks import ProvisioningLocks
@@ -275,7 +276,14 @@ class ProvisioningService:
             raise rollback.fail(exc) from exc
         if credential_set is not None:
             credential_set = self._await_health(registry, credential_set.name)
-        log.info("cache rule created", extra={"registry": registry.name, "cacheRule": spec.name})
+        event(
+            log,
+            logging.INFO,
+            "CacheRuleCreated",
+            registry=registry.name,
+            cacheRule=spec.name,
+            credentialSet=credential_set.name if credential_set else None,
+        )
         return Outcome(view=rule_view(registry, rule, credential_set), created=True)
 
     def _delete_rule_if_present(self, registry: Registry, name: str) -> bool:
@@ -475,6 +483,6 @@ class ProvisioningService:
                 self.access.revoke(existing)
             except AutopilotError:
                 # The identity is gone with the set; a leftover grant is harmless and the sweep cleans it up.
-                log.warning(
-                    "could not remove the deleted credential set's grants", extra={"credentialSet": name}
+                event(
+                    log, logging.WARNING, "StaleGrantNotRemoved", registry=registry.name, credentialSet=name
                 )

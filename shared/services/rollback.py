@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from shared.domain.errors import AutopilotError, ProvisioningFailed
+from shared.logs import event
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ class Rollback:
                 if undo() is not False:
                     undone.append(what)
             except Exception:  # a failed undo must not hide the original failure
-                log.exception("rollback step failed", extra={"step": what})
+                event(log, logging.ERROR, "RollbackStepFailed", exc_info=True, step=what)
                 not_undone.append(what)
         self.steps.clear()
         step = self.step

@@ -529,3 +529,14 @@ def test_create_waits_a_bounded_time_for_rbac_propagation(clean: Stack) -> None:
         assert later["credentialSet"]["health"]["status"] == "Healthy"
     finally:
         clean.emulator.settings(roleAssignmentDelaySeconds=0)
+
+
+def test_logs_hold_events_but_no_secret_or_token(clean: Stack) -> None:
+    put(clean.rules_url("ubuntu"), docker_rule())
+    put(clean.rules_url("ubuntu2"), {"sourceRepository": "ubuntu:22.04", "targetRepository": "ubuntu2"})
+
+    logs = clean.devhost.logs()
+
+    assert "CacheRuleCreated {" in logs and "RequestRefused {" in logs
+    for forbidden in ("demo-password", "demo-user", "Bearer ", "eyJ", "access_token"):
+        assert forbidden not in logs, f"{forbidden!r} leaked into the function logs"
