@@ -97,14 +97,12 @@ class ProvisioningService:
             )
         return found
 
-    def _set_id(self, registry: Registry, name: str) -> str:
-        return f"{registry.id}/credentialSets/{name}"
+    def _set_of(self, registry: Registry, rule: CacheRule) -> CredentialSet | None:
+        name = rule.credential_set_name
+        return self.registries.get_credential_set(registry, name) if name else None
 
     def _view(self, registry: Registry, rule: CacheRule) -> dict[str, Any]:
-        credential_set = None
-        if rule.credential_set_name:
-            credential_set = self.registries.get_credential_set(registry, rule.credential_set_name)
-        return rule_view(registry, rule, credential_set)
+        return rule_view(registry, rule, self._set_of(registry, rule))
 
     # reads
     def get_rule(self, registry_name: str, name: str) -> dict[str, Any]:
@@ -116,11 +114,7 @@ class ProvisioningService:
         sets = {c.name.lower(): c for c in self.registries.list_credential_sets(registry)}
         rules = self.registries.list_cache_rules(registry)
         views = [
-            rule_view(
-                registry,
-                r,
-                sets.get((r.credential_set_name or "").lower()) if r.credential_set_name else None,
-            )
+            rule_view(registry, r, sets.get((r.credential_set_name or "").lower()))
             for r in sorted(rules, key=lambda r: r.name.lower())
         ]
         return {"value": views, "count": len(views)}
@@ -142,11 +136,7 @@ class ProvisioningService:
             differences.append(f"sourceRepository is '{rule.source_repository}'")
         if rule.target_repository.lower() != spec.target:
             differences.append(f"targetRepository is '{rule.target_repository}'")
-        current_set = (
-            self.registries.get_credential_set(registry, rule.credential_set_name or "")
-            if (rule.credential_set_name)
-            else None
-        )
+        current_set = self._set_of(registry, rule)
         if spec.credentials is not None:
             creds = spec.credentials
             if (
@@ -252,8 +242,7 @@ class ProvisioningService:
         elif spec.credentials:
             reuse = self._validate_credentials(registry, spec.credentials)
 
-        rollback = Rollback()
-        rollback.step = "credentialSet"
+        rollback = Rollback(step="credentialSet")
         try:
             if spec.credentials:
                 with self.locks.hold(f"{registry.id}/credentialSets/{spec.credentials.credential_set_name}"):
@@ -364,8 +353,7 @@ class ProvisioningService:
                 )
             if (rule.credential_set_name or "").lower() == (credential_set_name or "").lower():
                 return rule_view(registry, rule, credential_set)
-            rollback = Rollback()
-            rollback.step = "grant"
+            rollback = Rollback(step="grant")
             try:
                 if credential_set is not None:
                     self.access.ensure(credential_set, rollback)
@@ -415,8 +403,7 @@ class ProvisioningService:
                     f"credential set '{spec.name}' signs in to '{existing.login_server}'; loginServer is immutable",
                     extensions={"existing": credential_set_view(existing)},
                 )
-            rollback = Rollback()
-            rollback.step = "credentialSet"
+            rollback = Rollback(step="credentialSet")
             try:
                 if existing is None:
                     current = self._create_credential_set(
@@ -453,8 +440,7 @@ class ProvisioningService:
             username = patch.username.uri if patch.username else existing.username_secret_uri
             password = patch.password.uri if patch.password else existing.password_secret_uri
             current = existing
-            rollback = Rollback()
-            rollback.step = "credentialSet"
+            rollback = Rollback(step="credentialSet")
             try:
                 if not existing.same_credentials(existing.login_server, username, password):
                     current = self.registries.update_credential_set(
