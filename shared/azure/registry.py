@@ -13,6 +13,7 @@ from shared.azure.resource_ids import parse_resource_id
 from shared.domain.models import UNKNOWN_HEALTH, CacheRule, CredentialHealth, CredentialSet, Registry
 
 _REGISTRY_CACHE_SECONDS = 300.0
+_MISS_RELIST_SECONDS = 30.0
 
 
 def _props(raw: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -111,10 +112,12 @@ class RegistryGateway:
         return found
 
     def find_registry(self, name: str) -> Registry | None:
+        """From a list cached per process; a miss re-lists at most every 30 s, so unknown names cannot spend
+        the ARM read budget."""
         with self._lock:
-            fresh = time.monotonic() - self._loaded_at < _REGISTRY_CACHE_SECONDS
+            age = time.monotonic() - self._loaded_at
             hit = self._registries.get(name.lower())
-        if hit and fresh:
+        if (hit and age < _REGISTRY_CACHE_SECONDS) or (not hit and age < _MISS_RELIST_SECONDS):
             return hit
         return {r.name.lower(): r for r in self.list_registries()}.get(name.lower())
 

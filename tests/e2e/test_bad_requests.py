@@ -492,3 +492,18 @@ def test_patch_credentials_onto_an_anonymous_upstream_is_400(seeded: Stack) -> N
     )
 
     assert "does not accept credentials" in problem["errors"][0]["message"]
+
+
+def test_unknown_registries_cannot_spend_the_arm_read_budget(seeded: Stack) -> None:
+    seeded.reset()
+    for i in range(20):
+        response = requests.get(f"{seeded.api}/registries/nosuchreg{i:03d}/cache-rules", timeout=30)
+        assert response.status_code == 404
+
+    lists = [
+        r
+        for r in seeded.emulator.requests_log()
+        if r["method"] == "GET"
+        and r["path"].split("?")[0].endswith("/Microsoft.ContainerRegistry/registries")
+    ]
+    assert len(lists) <= 1, lists
