@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from shared.api.auth import PRINCIPAL_HEADER, require_role
 from shared.api.http import ApiRequest, ApiResponse, handle, json_body
-from shared.domain.errors import AutopilotError
 from shared.domain.requests import (
     check_resource_name,
     parse_cache_rule,
@@ -19,16 +18,18 @@ from shared.services.container import Services, get_services
 Handler = Callable[[ApiRequest, Services], ApiResponse]
 
 
-def _rule_name(request: ApiRequest) -> str:
+def _name(request: ApiRequest, what: str) -> str:
     name = request.route_params.get("name", "")
-    check_resource_name(name, what="cache rule name")
+    check_resource_name(name, what=what)
     return name
+
+
+def _rule_name(request: ApiRequest) -> str:
+    return _name(request, "cache rule name")
 
 
 def _set_name(request: ApiRequest) -> str:
-    name = request.route_params.get("name", "")
-    check_resource_name(name, what="credential set name")
-    return name
+    return _name(request, "credential set name")
 
 
 def _registry(request: ApiRequest) -> str:
@@ -47,21 +48,21 @@ def list_cache_rules(request: ApiRequest, services: Services) -> ApiResponse:
     return ApiResponse(status=200, body=services.provisioning.list_rules(_registry(request)))
 
 
-def create_cache_rule(request: ApiRequest, services: Services) -> ApiResponse:
-    spec = parse_cache_rule(_body(request, services), name=None, rules=services.secret_rules)
+def _write_rule(request: ApiRequest, services: Services, name: str | None) -> ApiResponse:
+    """PUT names the rule in the URL; POST takes it from the body or derives it from the target."""
+    spec = parse_cache_rule(_body(request, services), name=name, rules=services.secret_rules)
     outcome = services.provisioning.put_rule(_registry(request), spec)
     return ApiResponse(
         status=201 if outcome.created else 200, body=outcome.view, headers=_location(request, spec.name)
     )
 
 
+def create_cache_rule(request: ApiRequest, services: Services) -> ApiResponse:
+    return _write_rule(request, services, None)
+
+
 def put_cache_rule(request: ApiRequest, services: Services) -> ApiResponse:
-    name = _rule_name(request)
-    spec = parse_cache_rule(_body(request, services), name=name, rules=services.secret_rules)
-    outcome = services.provisioning.put_rule(_registry(request), spec)
-    return ApiResponse(
-        status=201 if outcome.created else 200, body=outcome.view, headers=_location(request, name)
-    )
+    return _write_rule(request, services, _rule_name(request))
 
 
 def get_cache_rule(request: ApiRequest, services: Services) -> ApiResponse:
@@ -136,6 +137,3 @@ def run(
         return handler(req, wired)
 
     return handle(request, action)
-
-
-__all__ = ["AutopilotError", "run"]
