@@ -1,6 +1,6 @@
 """Which upstream registries artifact cache supports, and what each says about credentials.
 
-Source: Microsoft's artifact cache documentation (see ../shared/azure-reference/README.md).
+Source: Microsoft's artifact cache documentation (see tests/fixtures/azure-reference/README.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Upstream credential policies, as Microsoft documents them (../shared/azure-reference/README.md)."""
+"""Upstream credential policies, as Microsoft documents them (tests/fixtures/azure-reference/README.md)."""
 
 from __future__ import annotations
 
