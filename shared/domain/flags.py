@@ -6,8 +6,11 @@ rotation already flagged is not flagged again by the next sweep, and vice versa.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from shared.domain.health import Reason, Status, Verdict
 
@@ -67,3 +70,18 @@ def next_record(
         since=previous.since if unchanged and previous is not None else now,
         flagged_at=now if decision is not None else (previous.flagged_at if previous else None),
     )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Flag:
+    """One CloudEvent for the health topic; ``id`` is derived from what it reports, so a re-sent flag dedupes."""
+
+    id: str
+    type: FlagType
+    subject: str  # the cache rule's (or credential set's) resource ID
+    time: float
+    data: Mapping[str, Any]
+
+
+def flag_id(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]

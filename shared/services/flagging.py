@@ -1,0 +1,139 @@
+"""Record a rule's verdict and flag it on change: the one path the sweep and the event handlers share.
+
+A flag is published before the health row that remembers it is stored: if storing fails, the next look publishes the
+same flag again (same CloudEvent ``id``, so subscribers can drop the repeat) rather than never publishing it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from shared.domain.flags import Flag, FlagType, HealthRecord, flag_id, next_record, rule_flag
+from shared.domain.health import Reason, Verdict
+from shared.domain.models import CacheRule, Registry
+from shared.logs import event
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HealthRow:
+    """A rule's stored health, as ``GET /api/health`` lists it."""
+
+    rule_id: str
+    subscription_id: str
+    registry: str
+    name: str
+    record: HealthRecord
+    message: str
+    checked_at: float
+
+
+class HealthStore(Protocol):
+    def get(self, rule_id: str) -> HealthRow | None: ...
+    def put(self, row: HealthRow) -> None: ...
+    def secret_warned(self, secret_uri: str, version: str) -> bool: ...
+    def mark_secret_warned(self, secret_uri: str, version: str) -> None: ...
+
+
+class FlagPublisher(Protocol):
+    def publish(self, flags: Sequence[Flag]) -> None: ...
+
+
+class HealthRecorder:
+    def __init__(
+        self,
+        *,
+        store: HealthStore,
+        publisher: FlagPublisher,
+        reminder_seconds: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.publisher = publisher
+        self.reminder_seconds = reminder_seconds
+        self.clock = clock
+
+    def record(self, registry: Registry, rule: CacheRule, verdict: Verdict, *, cause: str) -> Flag | None:
+        """Store the verdict; publish RuleUnhealthy/RuleRecovered when it changed. ``cause``: sweep id or event id."""
+        now = self.clock()
+        previous = self.store.get(rule.id)
+        before = previous.record if previous else None
+        decision = rule_flag(before, verdict, now=now, reminder_seconds=self.reminder_seconds)
+        record = next_record(before, verdict, decision, now=now)
+        flag = None
+        if decision is not None:
+            reason = verdict.reason if decision.type is FlagType.RULE_UNHEALTHY else before and before.reason
+            flag = Flag(
+                id=flag_id(rule.id, decision.type, reason, record.since, now if decision.reminder else ""),
+                type=decision.type,
+                subject=rule.id,
+                time=now,
+                data={
+                    "registry": registry.name,
+                    "cacheRule": rule.name,
+                    "status": verdict.status.value,
+                    "reason": str(reason) if reason else None,
+                    "message": verdict.message,
+                    "since": record.since,
+                    "reminder": decision.reminder,
+                    "cause": cause,
+                },
+            )
+            self.publisher.publish([flag])
+            event(
+                log,
+                logging.WARNING if decision.type is FlagType.RULE_UNHEALTHY else logging.INFO,
+                "RuleFlagged",
+                flag=decision.type.value,
+                ruleId=rule.id,
+                reason=str(reason) if reason else None,
+                reminder=decision.reminder,
+                cause=cause,
+            )
+        self.store.put(
+            HealthRow(
+                rule_id=rule.id,
+                subscription_id=registry.subscription_id,
+                registry=registry.name,
+                name=rule.name,
+                record=record,
+                message=verdict.message,
+                checked_at=now,
+            )
+        )
+        return flag
+
+    def warn_expiring(
+        self, subject: str, verdict: Verdict, *, version: str, rules: Sequence[str], cause: str
+    ) -> Flag | None:
+        """``SecretExpiring`` once per secret version, however many sweeps and events see it."""
+        if (
+            verdict.reason not in (Reason.SECRET_EXPIRING, Reason.SECRET_EXPIRED)
+            or verdict.secret_uri is None
+        ):
+            return None
+        if self.store.secret_warned(verdict.secret_uri, version):
+            return None
+        flag = Flag(
+            id=flag_id(FlagType.SECRET_EXPIRING, verdict.secret_uri, version),
+            type=FlagType.SECRET_EXPIRING,
+            subject=subject,
+            time=self.clock(),
+            data={
+                "reason": Reason.SECRET_EXPIRING.value,
+                "secretUri": verdict.secret_uri,
+                "version": version,
+                "expiresOn": verdict.expires_on,
+                "cacheRules": list(rules),
+                "message": verdict.message,
+                "cause": cause,
+            },
+        )
+        self.publisher.publish([flag])
+        self.store.mark_secret_warned(verdict.secret_uri, version)
+        return flag
