@@ -80,3 +80,30 @@ def test_azure_rejections(http_status: int, status: int) -> None:
 def test_azure_rejection_keeps_a_given_code_extension() -> None:
     error = e.AzureRejected("no", http_status=400, code=None, extensions={"azureErrorCode": "Given"})
     assert to_problem(error)["azureErrorCode"] == "Given"
+
+
+def test_a_rolled_back_failure_takes_its_client_causes_status_and_retryability() -> None:
+    cause = e.AzureRejected("taken", http_status=409, code="Taken")
+    failure = e.ProvisioningFailed("step failed", cause=cause)
+    forbidden = e.ProvisioningFailed("step failed", cause=e.AzureRejected("no", http_status=403, code=None))
+
+    assert (status_of(failure), failure.retryable) == (409, False)
+    assert status_of(forbidden) == 502
+    assert e.ProvisioningFailed("boom", cause=e.UpstreamServiceError("busy")).retryable
+
+
+def test_domain_objects_in_extensions_are_rendered_as_views() -> None:
+    from shared.api.views import credential_set_view
+    from shared.domain.models import CredentialSet
+
+    existing = CredentialSet(
+        id="/x/credentialSets/s",
+        name="s",
+        login_server="docker.io",
+        username_secret_uri="https://kv1.vault.azure.net/secrets/u",
+        password_secret_uri="https://kv1.vault.azure.net/secrets/p",
+        principal_id=None,
+        tenant_id=None,
+    )
+    problem = to_problem(e.CredentialSetConflict("exists", extensions={"existing": existing}))
+    assert problem["existing"] == credential_set_view(existing)
