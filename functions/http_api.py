@@ -1,7 +1,12 @@
-"""HTTP triggers of the cache rule API; every route's logic lives in ``shared.api.routes``."""
+"""HTTP triggers of the cache rule API: one per route template of ``shared.api.routes.ROUTES``.
+
+Each trigger only adapts ``azure.functions`` types to ``ApiRequest``/``ApiResponse``; the table says which handler
+serves which method, so adding a route there is the whole change.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -12,7 +17,7 @@ from shared.api.http import ApiRequest
 from shared.logs import quiet_sdk_loggers
 
 quiet_sdk_loggers()
-bp = func.Blueprint()
+bp = func.Blueprint()  # type: ignore[no-untyped-call]  # azure-functions leaves __init__ unannotated
 AUTH = func.AuthLevel.FUNCTION
 
 
@@ -34,55 +39,20 @@ def _call(req: func.HttpRequest, handlers: Mapping[str, routes.Handler]) -> func
     )
 
 
-@bp.route(route="registries/{registry}/cache-rules", methods=["GET", "POST"], auth_level=AUTH)
-def cache_rules(req: func.HttpRequest) -> func.HttpResponse:
-    return _call(req, {"GET": routes.list_cache_rules, "POST": routes.create_cache_rule})
+def function_name(template: str) -> str:
+    """``registries/{registry}/cache-rules/{name}`` -> ``registries_cache_rules_name``: unique per template."""
+    return re.sub(r"[^a-z0-9]+", "_", template.lower()).strip("_")
 
 
-@bp.route(
-    route="registries/{registry}/cache-rules/{name}",
-    methods=["GET", "PUT", "PATCH", "DELETE"],
-    auth_level=AUTH,
-)
-def cache_rule(req: func.HttpRequest) -> func.HttpResponse:
-    return _call(
-        req,
-        {
-            "GET": routes.get_cache_rule,
-            "PUT": routes.put_cache_rule,
-            "PATCH": routes.patch_cache_rule,
-            "DELETE": routes.delete_cache_rule,
-        },
+def _register(template: str, handlers: Mapping[str, routes.Handler]) -> None:
+    def trigger(req: func.HttpRequest) -> func.HttpResponse:
+        return _call(req, handlers)
+
+    trigger.__name__ = trigger.__qualname__ = function_name(template)
+    bp.function_name(name=trigger.__name__)(
+        bp.route(route=template, methods=list(handlers), auth_level=AUTH)(trigger)
     )
 
 
-@bp.route(route="registries/{registry}/cache-rules/{name}/validate", methods=["POST"], auth_level=AUTH)
-def cache_rule_validate(req: func.HttpRequest) -> func.HttpResponse:
-    return _call(req, {"POST": routes.validate_cache_rule})
-
-
-@bp.route(route="registries/{registry}/credential-sets", methods=["GET"], auth_level=AUTH)
-def credential_sets(req: func.HttpRequest) -> func.HttpResponse:
-    return _call(req, {"GET": routes.list_credential_sets})
-
-
-@bp.route(
-    route="registries/{registry}/credential-sets/{name}",
-    methods=["GET", "PUT", "PATCH", "DELETE"],
-    auth_level=AUTH,
-)
-def credential_set(req: func.HttpRequest) -> func.HttpResponse:
-    return _call(
-        req,
-        {
-            "GET": routes.get_credential_set,
-            "PUT": routes.put_credential_set,
-            "PATCH": routes.patch_credential_set,
-            "DELETE": routes.delete_credential_set,
-        },
-    )
-
-
-@bp.route(route="openapi.json", methods=["GET"], auth_level=AUTH)
-def openapi(req: func.HttpRequest) -> func.HttpResponse:
-    return _call(req, {"GET": routes.openapi_document})
+for _template, _handlers in routes.by_template().items():
+    _register(_template, _handlers)

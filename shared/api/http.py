@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.api.problems import problem_type, status_of, to_problem
 from shared.domain.errors import AutopilotError, MalformedBody, PayloadTooLarge, UnsupportedMediaType
 from shared.logs import event
 
@@ -58,10 +59,11 @@ def _reject_constant(name: str) -> Any:
 
 
 def problem(error: AutopilotError, request: ApiRequest) -> ApiResponse:
-    headers = {"Retry-After": "30"} if error.status == 503 else {}
+    status = status_of(error)
+    headers = {"Retry-After": "30"} if status == 503 else {}
     return ApiResponse(
-        status=error.status,
-        body=error.to_problem(instance=request.path),
+        status=status,
+        body=to_problem(error, instance=request.path),
         headers=headers,
         content_type=PROBLEM_JSON,
     )
@@ -72,12 +74,13 @@ def handle(request: ApiRequest, action: Callable[[ApiRequest], ApiResponse]) -> 
     try:
         return action(request)
     except AutopilotError as error:
+        status = status_of(error)
         event(
             log,
-            logging.ERROR if error.status >= 500 else logging.INFO,
-            "RequestRefused" if error.status < 500 else "RequestFailed",
-            status=error.status,
-            problemType=error.slug,
+            logging.ERROR if status >= 500 else logging.INFO,
+            "RequestRefused" if status < 500 else "RequestFailed",
+            status=status,
+            problemType=problem_type(error).slug,
             method=request.method,
             path=request.path,
             detail=error.detail,

@@ -2,17 +2,18 @@
 
 Built from small parts so each schema is stated once, and from the domain's own constants (name limits,
 upstream policies) so the document cannot drift from what the parsers in ``shared.domain.requests`` accept.
-Tests check it against the routes ``function_app.py`` registers and against those parsers.
+Its paths come from the route table ``functions.http_api`` registers (``shared.api.routes.ROUTES``); tests
+check it against what ``function_app.py`` registers and against those parsers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from shared.domain.errors import PROBLEM_BASE
+from shared.api.problems import PROBLEM_BASE
+from shared.api.routes import META_TAG, ROUTES, RULE_TAG, RULES, SET_TAG, Route, Success
 from shared.domain.names import RESOURCE_NAME_MAX, RESOURCE_NAME_MIN
 from shared.domain.upstreams import CredentialPolicy, credential_policy, supported_upstreams
 
@@ -56,13 +57,6 @@ PROBLEM_STATUSES: dict[int, tuple[str, str]] = {
         "Azure kept failing after bounded retries; retry after `Retry-After` seconds.",
     ),
 }
-
-# Statuses every route that looks the registry up can answer, and those added by reading a body / writing.
-_LOOKUP = (400, 401, 403, 404, 500, 502, 503)
-_BODY = (409, 413, 415)
-_DELETE = (409,)
-_AUTH_ONLY = (401, 403, 500)
-
 
 # --- schema building blocks -------------------------------------------------------------------------------
 
@@ -444,183 +438,21 @@ def _security_schemes() -> Json:
     }
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Success:
-    status: int
-    description: str
-    schema: str | None = None
-    location: bool = False
+API_PREFIX = "/api/"
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Operation:
-    """One method of one route: what it takes and every status it can answer."""
-
-    path: str
-    method: str
-    operation_id: str
-    summary: str
-    tag: str
-    request: str | None = None
-    success: tuple[Success, ...]
-    errors: tuple[int, ...] = _LOOKUP
+def _path(route: Route) -> str:
+    return API_PREFIX + route.template
 
 
-_RULES = "/api/registries/{registry}/cache-rules"
-_RULE = _RULES + "/{name}"
-_SETS = "/api/registries/{registry}/credential-sets"
-_SET = _SETS + "/{name}"
-_RULE_TAG, _SET_TAG, _META_TAG = "Cache rules", "Credential sets", "Meta"
-
-_RULE_WRITE = (
-    Success(status=200, description="The rule already exists as asked.", schema="CacheRule", location=True),
-    Success(
-        status=201,
-        description="The rule (and its credential set and grant) was created.",
-        schema="CacheRule",
-        location=True,
-    ),
-)
-_SET_WRITE = (
-    Success(
-        status=200, description="The credential set existed and now is as asked.", schema="CredentialSet"
-    ),
-    Success(status=201, description="The credential set and its grant were created.", schema="CredentialSet"),
-)
-_DELETED = (Success(status=204, description="Deleted."),)
-
-OPERATIONS: tuple[Operation, ...] = (
-    Operation(
-        path=_RULES,
-        method="get",
-        operation_id="listCacheRules",
-        summary="List cache rules",
-        tag=_RULE_TAG,
-        success=(Success(status=200, description="The registry's cache rules.", schema="CacheRuleList"),),
-    ),
-    Operation(
-        path=_RULES,
-        method="post",
-        operation_id="createCacheRule",
-        tag=_RULE_TAG,
-        summary="Create a cache rule, provisioning its credential set and grant",
-        request="CacheRuleCreate",
-        success=_RULE_WRITE,
-        errors=_LOOKUP + _BODY,
-    ),
-    Operation(
-        path=_RULE,
-        method="get",
-        operation_id="getCacheRule",
-        summary="Show a cache rule",
-        tag=_RULE_TAG,
-        success=(Success(status=200, description="The cache rule.", schema="CacheRule"),),
-    ),
-    Operation(
-        path=_RULE,
-        method="put",
-        operation_id="putCacheRule",
-        tag=_RULE_TAG,
-        summary="Create a cache rule by name (idempotent)",
-        request="CacheRulePut",
-        success=_RULE_WRITE,
-        errors=_LOOKUP + _BODY,
-    ),
-    Operation(
-        path=_RULE,
-        method="patch",
-        operation_id="patchCacheRule",
-        tag=_RULE_TAG,
-        summary="Change a cache rule's credential set",
-        request="CacheRulePatch",
-        success=(Success(status=200, description="The updated cache rule.", schema="CacheRule"),),
-        errors=_LOOKUP + _BODY,
-    ),
-    Operation(
-        path=_RULE,
-        method="delete",
-        operation_id="deleteCacheRule",
-        summary="Delete a cache rule",
-        tag=_RULE_TAG,
-        success=_DELETED,
-        errors=_LOOKUP + _DELETE,
-    ),
-    Operation(
-        path=_RULE + "/validate",
-        method="post",
-        operation_id="validateCacheRule",
-        tag=_RULE_TAG,
-        summary="Check whether a pull through the cache rule would work",
-        success=(
-            Success(status=200, description="Every check and the first failure.", schema="ValidationResult"),
-        ),
-    ),
-    Operation(
-        path=_SETS,
-        method="get",
-        operation_id="listCredentialSets",
-        summary="List credential sets",
-        tag=_SET_TAG,
-        success=(
-            Success(status=200, description="The registry's credential sets.", schema="CredentialSetList"),
-        ),
-    ),
-    Operation(
-        path=_SET,
-        method="get",
-        operation_id="getCredentialSet",
-        summary="Show a credential set",
-        tag=_SET_TAG,
-        success=(Success(status=200, description="The credential set.", schema="CredentialSet"),),
-    ),
-    Operation(
-        path=_SET,
-        method="put",
-        operation_id="putCredentialSet",
-        tag=_SET_TAG,
-        summary="Create or replace a credential set and grant its identity access",
-        request="CredentialSetPut",
-        success=_SET_WRITE,
-        errors=_LOOKUP + _BODY,
-    ),
-    Operation(
-        path=_SET,
-        method="patch",
-        operation_id="patchCredentialSet",
-        tag=_SET_TAG,
-        summary="Point a credential set at other secrets",
-        request="CredentialSetPatch",
-        success=(Success(status=200, description="The updated credential set.", schema="CredentialSet"),),
-        errors=_LOOKUP + _BODY,
-    ),
-    Operation(
-        path=_SET,
-        method="delete",
-        operation_id="deleteCredentialSet",
-        tag=_SET_TAG,
-        summary="Delete an unused credential set and its grants",
-        success=_DELETED,
-        errors=_LOOKUP + _DELETE,
-    ),
-    Operation(
-        path="/api/openapi.json",
-        method="get",
-        operation_id="getOpenApiDocument",
-        tag=_META_TAG,
-        summary="This document",
-        success=(Success(status=200, description="The OpenAPI document.", schema=None),),
-        errors=_AUTH_ONLY,
-    ),
-)
-
-_PATH_PARAMETERS: dict[str, tuple[str, ...]] = {
-    _RULES: ("Registry",),
-    _RULE: ("Registry", "CacheRuleName"),
-    _RULE + "/validate": ("Registry", "CacheRuleName"),
-    _SETS: ("Registry",),
-    _SET: ("Registry", "CredentialSetName"),
-    "/api/openapi.json": (),
-}
+def _path_parameters(template: str) -> list[str]:
+    """The components a route template's ``{registry}`` / ``{name}`` stand for."""
+    names = []
+    if "{registry}" in template:
+        names.append("Registry")
+    if "{name}" in template:
+        names.append("CacheRuleName" if template.startswith(RULES) else "CredentialSetName")
+    return names
 
 
 def _success(success: Success) -> Json:
@@ -638,7 +470,7 @@ def _success(success: Success) -> Json:
     return response
 
 
-def _operation(op: Operation) -> Json:
+def _operation(op: Route) -> Json:
     responses: Json = {str(s.status): _success(s) for s in op.success}
     for status in sorted(op.errors):
         responses[str(status)] = {"$ref": f"#/components/responses/{PROBLEM_STATUSES[status][0]}"}
@@ -651,11 +483,12 @@ def _operation(op: Operation) -> Json:
 
 def _paths() -> Json:
     paths: Json = {}
-    for op in OPERATIONS:
-        item = paths.setdefault(op.path, {})
-        if _PATH_PARAMETERS[op.path] and "parameters" not in item:
-            item["parameters"] = [{"$ref": f"#/components/parameters/{p}"} for p in _PATH_PARAMETERS[op.path]]
-        item[op.method] = _operation(op)
+    for route in ROUTES:
+        item = paths.setdefault(_path(route), {})
+        parameters = _path_parameters(route.template)
+        if parameters and "parameters" not in item:
+            item["parameters"] = [{"$ref": f"#/components/parameters/{p}"} for p in parameters]
+        item[route.method.lower()] = _operation(route)
     return paths
 
 
@@ -674,7 +507,7 @@ def document() -> dict[str, Any]:
             "Service authentication).",
         },
         "servers": [{"url": "/", "description": "The function app (locally http://localhost:7071)."}],
-        "tags": [{"name": t} for t in (_RULE_TAG, _SET_TAG, _META_TAG)],
+        "tags": [{"name": t} for t in (RULE_TAG, SET_TAG, META_TAG)],
         "security": [{name: []} for name in _security_schemes()],
         "paths": _paths(),
         "components": {

@@ -1,9 +1,15 @@
-"""One handler per HTTP operation of DESIGN.md's API; each parses, calls a service, and shapes the answer."""
+"""Every HTTP operation of DESIGN.md's API, declared once in :data:`ROUTES`.
+
+Each handler parses, calls a service, and renders the domain result as a view. ``functions.http_api`` registers
+the blueprint from :data:`ROUTES` and ``shared.api.openapi`` documents the same table, so they cannot drift.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from shared.api import views
 from shared.api.auth import PRINCIPAL_HEADER, require_role
 from shared.api.http import ApiRequest, ApiResponse, handle, json_body
 from shared.domain.requests import (
@@ -45,15 +51,17 @@ def _location(request: ApiRequest, name: str) -> dict[str, str]:
 
 
 def list_cache_rules(request: ApiRequest, services: Services) -> ApiResponse:
-    return ApiResponse(status=200, body=services.provisioning.list_rules(_registry(request)))
+    return ApiResponse(status=200, body=views.rule_list_view(services.reads.rules(_registry(request))))
 
 
 def _write_rule(request: ApiRequest, services: Services, name: str | None) -> ApiResponse:
     """PUT names the rule in the URL; POST takes it from the body or derives it from the target."""
     spec = parse_cache_rule(_body(request, services), name=name, rules=services.secret_rules)
-    outcome = services.provisioning.put_rule(_registry(request), spec)
+    written = services.cache_rules.put(_registry(request), spec)
     return ApiResponse(
-        status=201 if outcome.created else 200, body=outcome.view, headers=_location(request, spec.name)
+        status=201 if written.created else 200,
+        body=views.rule_state_view(written.value),
+        headers=_location(request, spec.name),
     )
 
 
@@ -66,57 +74,55 @@ def put_cache_rule(request: ApiRequest, services: Services) -> ApiResponse:
 
 
 def get_cache_rule(request: ApiRequest, services: Services) -> ApiResponse:
-    return ApiResponse(
-        status=200, body=services.provisioning.get_rule(_registry(request), _rule_name(request))
-    )
+    state = services.reads.rule(_registry(request), _rule_name(request))
+    return ApiResponse(status=200, body=views.rule_state_view(state))
 
 
 def patch_cache_rule(request: ApiRequest, services: Services) -> ApiResponse:
     name = _rule_name(request)
     credential_set = parse_cache_rule_patch(_body(request, services))
-    return ApiResponse(
-        status=200, body=services.provisioning.patch_rule(_registry(request), name, credential_set)
-    )
+    state = services.cache_rules.patch(_registry(request), name, credential_set)
+    return ApiResponse(status=200, body=views.rule_state_view(state))
 
 
 def delete_cache_rule(request: ApiRequest, services: Services) -> ApiResponse:
-    services.provisioning.delete_rule(_registry(request), _rule_name(request))
+    services.cache_rules.delete(_registry(request), _rule_name(request))
     return ApiResponse(status=204)
 
 
 def validate_cache_rule(request: ApiRequest, services: Services) -> ApiResponse:
     name = _rule_name(request)
-    registry = services.provisioning.registry(_registry(request))
-    return ApiResponse(status=200, body=services.validation.validate(registry, name))
+    registry = services.lookup.registry(_registry(request))
+    return ApiResponse(status=200, body=views.validation_view(services.validation.validate(registry, name)))
 
 
 def list_credential_sets(request: ApiRequest, services: Services) -> ApiResponse:
-    return ApiResponse(status=200, body=services.provisioning.list_credential_sets(_registry(request)))
+    return ApiResponse(
+        status=200, body=views.set_list_view(services.reads.credential_sets(_registry(request)))
+    )
 
 
 def get_credential_set(request: ApiRequest, services: Services) -> ApiResponse:
-    return ApiResponse(
-        status=200, body=services.provisioning.get_credential_set(_registry(request), _set_name(request))
-    )
+    state = services.reads.credential_set(_registry(request), _set_name(request))
+    return ApiResponse(status=200, body=views.set_state_view(state))
 
 
 def put_credential_set(request: ApiRequest, services: Services) -> ApiResponse:
     name = _set_name(request)
     spec = parse_credential_set(_body(request, services), name=name, rules=services.secret_rules)
-    outcome = services.provisioning.put_credential_set(_registry(request), spec)
-    return ApiResponse(status=201 if outcome.created else 200, body=outcome.view)
+    written = services.credential_sets.put(_registry(request), spec)
+    return ApiResponse(status=201 if written.created else 200, body=views.set_state_view(written.value))
 
 
 def patch_credential_set(request: ApiRequest, services: Services) -> ApiResponse:
     name = _set_name(request)
     patch = parse_credential_set_patch(_body(request, services), rules=services.secret_rules)
-    return ApiResponse(
-        status=200, body=services.provisioning.patch_credential_set(_registry(request), name, patch)
-    )
+    state = services.credential_sets.patch(_registry(request), name, patch)
+    return ApiResponse(status=200, body=views.set_state_view(state))
 
 
 def delete_credential_set(request: ApiRequest, services: Services) -> ApiResponse:
-    services.provisioning.delete_credential_set(_registry(request), _set_name(request))
+    services.credential_sets.delete(_registry(request), _set_name(request))
     return ApiResponse(status=204)
 
 
@@ -137,3 +143,207 @@ def run(
         return handler(req, wired)
 
     return handle(request, action)
+
+
+# --- the route table --------------------------------------------------------------------------------------
+
+# Problem statuses every route that looks the registry up can answer, and those added by a body / a delete.
+LOOKUP = (400, 401, 403, 404, 500, 502, 503)
+BODY = (409, 413, 415)
+DELETE = (409,)
+AUTH_ONLY = (401, 403, 500)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Success:
+    status: int
+    description: str
+    schema: str | None = None
+    location: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Route:
+    """One method of one route: the handler, and what the OpenAPI document says of it."""
+
+    method: str  # upper case, as the Functions host and ``ApiRequest`` spell it
+    template: str  # under the host's route prefix (``api``)
+    handler: Handler
+    operation_id: str
+    summary: str
+    tag: str
+    request: str | None = None  # the request body's schema name
+    success: tuple[Success, ...]
+    errors: tuple[int, ...] = LOOKUP
+
+
+RULES = "registries/{registry}/cache-rules"
+RULE = RULES + "/{name}"
+SETS = "registries/{registry}/credential-sets"
+SET = SETS + "/{name}"
+RULE_TAG, SET_TAG, META_TAG = "Cache rules", "Credential sets", "Meta"
+
+_RULE_WRITE = (
+    Success(status=200, description="The rule already exists as asked.", schema="CacheRule", location=True),
+    Success(
+        status=201,
+        description="The rule (and its credential set and grant) was created.",
+        schema="CacheRule",
+        location=True,
+    ),
+)
+_SET_WRITE = (
+    Success(
+        status=200, description="The credential set existed and now is as asked.", schema="CredentialSet"
+    ),
+    Success(status=201, description="The credential set and its grant were created.", schema="CredentialSet"),
+)
+_DELETED = (Success(status=204, description="Deleted."),)
+
+ROUTES: tuple[Route, ...] = (
+    Route(
+        method="GET",
+        template=RULES,
+        handler=list_cache_rules,
+        operation_id="listCacheRules",
+        summary="List cache rules",
+        tag=RULE_TAG,
+        success=(Success(status=200, description="The registry's cache rules.", schema="CacheRuleList"),),
+    ),
+    Route(
+        method="POST",
+        template=RULES,
+        handler=create_cache_rule,
+        operation_id="createCacheRule",
+        summary="Create a cache rule, provisioning its credential set and grant",
+        tag=RULE_TAG,
+        request="CacheRuleCreate",
+        success=_RULE_WRITE,
+        errors=LOOKUP + BODY,
+    ),
+    Route(
+        method="GET",
+        template=RULE,
+        handler=get_cache_rule,
+        operation_id="getCacheRule",
+        summary="Show a cache rule",
+        tag=RULE_TAG,
+        success=(Success(status=200, description="The cache rule.", schema="CacheRule"),),
+    ),
+    Route(
+        method="PUT",
+        template=RULE,
+        handler=put_cache_rule,
+        operation_id="putCacheRule",
+        summary="Create a cache rule by name (idempotent)",
+        tag=RULE_TAG,
+        request="CacheRulePut",
+        success=_RULE_WRITE,
+        errors=LOOKUP + BODY,
+    ),
+    Route(
+        method="PATCH",
+        template=RULE,
+        handler=patch_cache_rule,
+        operation_id="patchCacheRule",
+        summary="Change a cache rule's credential set",
+        tag=RULE_TAG,
+        request="CacheRulePatch",
+        success=(Success(status=200, description="The updated cache rule.", schema="CacheRule"),),
+        errors=LOOKUP + BODY,
+    ),
+    Route(
+        method="DELETE",
+        template=RULE,
+        handler=delete_cache_rule,
+        operation_id="deleteCacheRule",
+        summary="Delete a cache rule",
+        tag=RULE_TAG,
+        success=_DELETED,
+        errors=LOOKUP + DELETE,
+    ),
+    Route(
+        method="POST",
+        template=RULE + "/validate",
+        handler=validate_cache_rule,
+        operation_id="validateCacheRule",
+        summary="Check whether a pull through the cache rule would work",
+        tag=RULE_TAG,
+        success=(
+            Success(status=200, description="Every check and the first failure.", schema="ValidationResult"),
+        ),
+    ),
+    Route(
+        method="GET",
+        template=SETS,
+        handler=list_credential_sets,
+        operation_id="listCredentialSets",
+        summary="List credential sets",
+        tag=SET_TAG,
+        success=(
+            Success(status=200, description="The registry's credential sets.", schema="CredentialSetList"),
+        ),
+    ),
+    Route(
+        method="GET",
+        template=SET,
+        handler=get_credential_set,
+        operation_id="getCredentialSet",
+        summary="Show a credential set",
+        tag=SET_TAG,
+        success=(Success(status=200, description="The credential set.", schema="CredentialSet"),),
+    ),
+    Route(
+        method="PUT",
+        template=SET,
+        handler=put_credential_set,
+        operation_id="putCredentialSet",
+        summary="Create or replace a credential set and grant its identity access",
+        tag=SET_TAG,
+        request="CredentialSetPut",
+        success=_SET_WRITE,
+        errors=LOOKUP + BODY,
+    ),
+    Route(
+        method="PATCH",
+        template=SET,
+        handler=patch_credential_set,
+        operation_id="patchCredentialSet",
+        summary="Point a credential set at other secrets",
+        tag=SET_TAG,
+        request="CredentialSetPatch",
+        success=(Success(status=200, description="The updated credential set.", schema="CredentialSet"),),
+        errors=LOOKUP + BODY,
+    ),
+    Route(
+        method="DELETE",
+        template=SET,
+        handler=delete_credential_set,
+        operation_id="deleteCredentialSet",
+        summary="Delete an unused credential set and its grants",
+        tag=SET_TAG,
+        success=_DELETED,
+        errors=LOOKUP + DELETE,
+    ),
+    Route(
+        method="GET",
+        template="openapi.json",
+        handler=openapi_document,
+        operation_id="getOpenApiDocument",
+        summary="This document",
+        tag=META_TAG,
+        success=(Success(status=200, description="The OpenAPI document.", schema=None),),
+        errors=AUTH_ONLY,
+    ),
+)
+
+
+def by_template() -> dict[str, dict[str, Handler]]:
+    """``{template: {METHOD: handler}}`` in table order: one Functions HTTP trigger per template."""
+    grouped: dict[str, dict[str, Handler]] = {}
+    for route in ROUTES:
+        methods = grouped.setdefault(route.template, {})
+        if route.method in methods:
+            raise ValueError(f"{route.method} {route.template} is declared twice")
+        methods[route.method] = route.handler
+    return grouped

@@ -9,8 +9,8 @@ from typing import Any
 
 from shared.azure.clients import AzureClients
 from shared.azure.errors import azure_call, not_found_as_none
-from shared.azure.resource_ids import parse_resource_id
 from shared.domain.models import AccessPolicy, SecretMetadata, Vault
+from shared.domain.resource_ids import parse_resource_id
 
 
 def to_vault(raw: Mapping[str, Any]) -> Vault:

@@ -9,8 +9,8 @@ from typing import Any
 
 from shared.azure.clients import AzureClients
 from shared.azure.errors import azure_call, not_found_as_none
-from shared.azure.resource_ids import parse_resource_id
 from shared.domain.models import UNKNOWN_HEALTH, CacheRule, CredentialHealth, CredentialSet, Registry
+from shared.domain.resource_ids import parse_resource_id
 
 _REGISTRY_CACHE_SECONDS = 300.0
 _MISS_RELIST_SECONDS = 30.0

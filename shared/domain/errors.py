@@ -1,7 +1,7 @@
-"""One exception class per failure, each knowing its HTTP status and RFC 9457 problem type.
+"""One exception class per failure the product reports on purpose, free of any transport.
 
-The HTTP layer turns any :class:`AutopilotError` into ``application/problem+json``; Event Grid and timer
-functions let non-client errors propagate so the platform retries.
+Whether a failure is worth retrying is a domain fact (``retryable``: Event Grid redelivers, the timer retries);
+how a failure is shown to an HTTP caller (status, problem type) lives in ``shared.api.problems``.
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
-
-PROBLEM_BASE = "https://github.com/acr-cache-autopilot/acr-cache-autopilot/blob/main/docs/problems.md#"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -20,16 +18,14 @@ class FieldError:
     field: str
     message: str
 
-    def to_json(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message}
-
 
 class AutopilotError(Exception):
-    """Base of every failure the product reports on purpose."""
+    """Base of every failure; raised as such it is an unexpected one, which a retry may not meet again.
 
-    status: int = 500
-    slug: ClassVar[str] = "internal-error"
-    title: ClassVar[str] = "Internal error"
+    ``extensions`` carry what a caller needs to act (values may be domain objects; the transport renders them).
+    """
+
+    transient: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -44,33 +40,13 @@ class AutopilotError(Exception):
         self.extensions: dict[str, Any] = dict(extensions or {})
 
     @property
-    def type_uri(self) -> str:
-        return PROBLEM_BASE + self.slug
-
-    @property
     def retryable(self) -> bool:
-        """Whether the platform should retry (Event Grid redelivery): true only for server-side failures."""
-        return self.status >= 500
-
-    def to_problem(self, *, instance: str | None = None) -> dict[str, Any]:
-        problem: dict[str, Any] = {
-            "type": self.type_uri,
-            "title": self.title,
-            "status": self.status,
-            "detail": self.detail,
-        }
-        if instance:
-            problem["instance"] = instance
-        if self.errors:
-            problem["errors"] = [e.to_json() for e in self.errors]
-        problem.update(self.extensions)
-        return problem
+        """Whether the same work may succeed later (Event Grid redelivery), rather than fail the same way."""
+        return self.transient
 
 
 class ValidationFailed(AutopilotError):
-    status = 400
-    slug = "validation-failed"
-    title = "The request is invalid"
+    transient = False
 
     @classmethod
     def of(cls, detail: str, *, field: str, message: str) -> ValidationFailed:
@@ -79,108 +55,95 @@ class ValidationFailed(AutopilotError):
 
 
 class MalformedBody(AutopilotError):
-    status = 400
-    slug = "malformed-body"
-    title = "The request body is not valid JSON"
+    """The body is not JSON (or is empty)."""
+
+    transient = False
 
 
 class PayloadTooLarge(AutopilotError):
-    status = 413
-    slug = "payload-too-large"
-    title = "The request body is too large"
+    """The body is over the configured maximum."""
+
+    transient = False
 
 
 class UnsupportedMediaType(AutopilotError):
-    status = 415
-    slug = "unsupported-media-type"
-    title = "The request body must be application/json"
+    """The body is not JSON by its Content-Type."""
+
+    transient = False
 
 
 class Unauthorized(AutopilotError):
-    status = 401
-    slug = "unauthorized"
-    title = "Authentication is required"
+    """A caller principal is required and none (or an unreadable one) came."""
+
+    transient = False
 
 
 class Forbidden(AutopilotError):
-    status = 403
-    slug = "forbidden"
-    title = "The caller lacks the required app role"
+    """The caller's principal lacks the required app role."""
+
+    transient = False
 
 
 class RegistryNotFound(AutopilotError):
-    status = 404
-    slug = "registry-not-found"
-    title = "Registry not found"
+    transient = False
 
 
 class CacheRuleNotFound(AutopilotError):
-    status = 404
-    slug = "cache-rule-not-found"
-    title = "Cache rule not found"
+    transient = False
 
 
 class CredentialSetNotFound(AutopilotError):
-    status = 404
-    slug = "credential-set-not-found"
-    title = "Credential set not found"
+    transient = False
 
 
 class CacheRuleConflict(AutopilotError):
-    status = 409
-    slug = "cache-rule-conflict"
-    title = "The cache rule conflicts with the registry's current state"
+    transient = False
 
 
 class CredentialSetConflict(AutopilotError):
-    status = 409
-    slug = "credential-set-conflict"
-    title = "The credential set conflicts with the registry's current state"
+    transient = False
 
 
 class CredentialSetInUse(AutopilotError):
-    status = 409
-    slug = "credential-set-in-use"
-    title = "The credential set is used by cache rules"
+    transient = False
 
 
 class RuleLimitReached(AutopilotError):
-    status = 409
-    slug = "rule-limit-reached"
-    title = "The registry has the maximum number of cache rules"
+    transient = False
 
 
 class ProvisioningFailed(AutopilotError):
-    """A write step failed after validation; what this request created has been undone."""
+    """A write step failed after validation; what this request created has been undone.
 
-    status = 502
-    slug = "provisioning-failed"
-    title = "Provisioning failed and was rolled back"
+    ``cause`` is the product error that made the step fail, if any: a client cause (a conflict found only at
+    write time) makes the whole failure a client one.
+    """
+
+    def __init__(self, detail: str, *, cause: AutopilotError | None = None, **kwargs: Any) -> None:
+        super().__init__(detail, **kwargs)
+        self.cause = cause
+
+    @property
+    def retryable(self) -> bool:
+        return self.cause is None or self.cause.retryable
 
 
 class AzureRejected(AutopilotError):
-    """Azure refused a write the local checks allowed (its own rules, or a race with another writer)."""
+    """Azure refused a write the local checks allowed (its own rules, or a race with another writer).
 
-    status = 409
-    slug = "azure-rejected"
-    title = "Azure rejected the request"
+    ``http_status`` and ``code`` are what Azure answered; redelivering the same request would be refused again.
+    """
+
+    transient = False
 
     def __init__(self, detail: str, *, http_status: int, code: str | None, **kwargs: Any) -> None:
         super().__init__(detail, **kwargs)
         self.http_status = http_status
         self.code = code
-        self.status = 400 if http_status == 400 else 409 if http_status == 409 else 502
         self.extensions.setdefault("azureErrorCode", code)
-
-    @property
-    def retryable(self) -> bool:
-        """Azure said no (4xx): redelivering the same request would be refused again."""
-        return False
 
 
 class UpstreamServiceError(AutopilotError):
     """Azure kept failing after the bounded retries: retry later (Event Grid redelivers)."""
 
-    status = 503
-    slug = "azure-unavailable"
-    title = "Azure did not complete the request"
+    transient = True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 HEALTHY = "Healthy"
 UNHEALTHY = "Unhealthy"
@@ -45,9 +44,6 @@ class CredentialHealth:
     @property
     def healthy(self) -> bool:
         return self.status == HEALTHY
-
-    def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "errorCode": self.error_code, "errorMessage": self.error_message}
 
 
 UNKNOWN_HEALTH = CredentialHealth(status="Unknown")

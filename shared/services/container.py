@@ -9,11 +9,16 @@ from shared.azure.clients import AzureClients
 from shared.azure.keyvault import VaultGateway
 from shared.azure.rbac import RoleGateway
 from shared.azure.registry import RegistryGateway
+from shared.azure.tables import AzureTableStore
 from shared.config import Settings, get_settings
 from shared.domain.requests import SecretRules
 from shared.services.access import AccessService
+from shared.services.cache_rules import CacheRuleWrites
+from shared.services.credential_sets import CredentialSetWrites
+from shared.services.health import HealthWaiter
 from shared.services.locks import ProvisioningLocks
-from shared.services.provisioning import ProvisioningService
+from shared.services.lookup import RegistryLookup
+from shared.services.reads import Reads
 from shared.services.validation import ValidationService
 from shared.state.leases import TableLeaseStore
 
@@ -22,7 +27,10 @@ from shared.state.leases import TableLeaseStore
 class Services:
     settings: Settings
     secret_rules: SecretRules
-    provisioning: ProvisioningService
+    lookup: RegistryLookup
+    reads: Reads
+    cache_rules: CacheRuleWrites
+    credential_sets: CredentialSetWrites
     validation: ValidationService
 
 
@@ -30,7 +38,8 @@ def _lease_store(clients: AzureClients) -> TableLeaseStore | None:
     """Leases need storage; without it (unit tests, scripts) the locks are per process only."""
     if not clients.has_storage:
         return None
-    return TableLeaseStore(lambda: clients.table(f"{clients.settings.state_table_prefix}leases"))
+    name = f"{clients.settings.state_table_prefix}leases"
+    return TableLeaseStore(AzureTableStore(lambda: clients.table(name), name=name))
 
 
 def build_services(settings: Settings, clients: AzureClients | None = None) -> Services:
@@ -39,17 +48,21 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
     registries = RegistryGateway(clients)
     vaults = VaultGateway(clients)
     access = AccessService(vaults=vaults, roles=RoleGateway(clients), dns_suffix=suffix)
+    lookup = RegistryLookup(registries=registries)
+    health = HealthWaiter(registries=registries, wait_seconds=settings.health_wait_seconds)
+    locks = ProvisioningLocks(_lease_store(clients))
+    credential_sets = CredentialSetWrites(
+        lookup=lookup, vaults=vaults, access=access, health=health, locks=locks, tenant_id=settings.tenant_id
+    )
     return Services(
         settings=settings,
         secret_rules=SecretRules(dns_suffix=suffix, allowed_vaults=settings.allowed_vaults),
-        provisioning=ProvisioningService(
-            registries=registries,
-            vaults=vaults,
-            access=access,
-            health_wait_seconds=settings.health_wait_seconds,
-            tenant_id=settings.tenant_id,
-            locks=ProvisioningLocks(_lease_store(clients)),
+        lookup=lookup,
+        reads=Reads(lookup=lookup),
+        cache_rules=CacheRuleWrites(
+            lookup=lookup, credential_sets=credential_sets, access=access, health=health, locks=locks
         ),
+        credential_sets=credential_sets,
         validation=ValidationService(registries=registries, vaults=vaults, access=access, dns_suffix=suffix),
     )
 

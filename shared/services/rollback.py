@@ -35,13 +35,15 @@ class Rollback:
                 not_undone.append(what)
         self.steps.clear()
         step = self.step
-        detail = f"step '{step}' failed: {cause}"
+        known = cause if isinstance(cause, AutopilotError) else None
         failure = ProvisioningFailed(
-            detail, extensions={"failedStep": step, "rolledBack": undone, "notRolledBack": not_undone}
+            f"step '{step}' failed: {cause}",
+            cause=known,
+            extensions={"failedStep": step, "rolledBack": undone, "notRolledBack": not_undone},
         )
-        if isinstance(cause, AutopilotError) and cause.status < 500:
-            failure.status = cause.status
+        if known is not None and not known.retryable:
+            # The caller must act on the cause (a conflict, a refusal): pass on what it says about it.
             failure.extensions.update(
-                {k: v for k, v in cause.extensions.items() if k not in failure.extensions}
+                {k: v for k, v in known.extensions.items() if k not in failure.extensions}
             )
         return failure

@@ -7,28 +7,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 from shared.domain.models import CredentialSet, Registry, SecretMetadata
 from shared.domain.repositories import normalise_source
+from shared.domain.results import FAILED, PASSED, SKIPPED, Check, ValidationReport
 from shared.domain.secrets import SecretUriError, parse_secret_uri
 from shared.domain.upstreams import CredentialPolicy, credential_policy
 from shared.services.access import AccessService
 from shared.services.ports import Registries, Vaults
-
-PASSED, FAILED, SKIPPED = "Passed", "Failed", "Skipped"
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Check:
-    name: str
-    status: str
-    message: str
-    code: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "status": self.status, "code": self.code, "message": self.message}
 
 
 def secret_problem(versions: list[SecretMetadata], pinned: str | None, now: float) -> tuple[str, str] | None:
@@ -65,14 +51,14 @@ class ValidationService:
         self.dns_suffix = dns_suffix
         self.now = now
 
-    def validate(self, registry: Registry, rule_name: str) -> dict[str, Any]:
+    def validate(self, registry: Registry, rule_name: str) -> ValidationReport:
         checks: list[Check] = []
         rule = self.registries.get_cache_rule(registry, rule_name)
         if rule is None:
             checks.append(
                 Check(name="ruleExists", status=FAILED, code="CacheRuleMissing", message="no such cache rule")
             )
-            return self._result(checks)
+            return ValidationReport(checks=tuple(checks))
         checks.append(
             Check(
                 name="ruleExists",
@@ -104,7 +90,7 @@ class ValidationService:
                 checks.append(
                     Check(name="credentialSetExists", status=SKIPPED, message="the rule uses no credentials")
                 )
-            return self._result(checks)
+            return ValidationReport(checks=tuple(checks))
         credential_set = self.registries.get_credential_set(registry, rule.credential_set_name)
         if credential_set is None:
             checks.append(
@@ -115,7 +101,7 @@ class ValidationService:
                     message=f"credential set '{rule.credential_set_name}' does not exist",
                 )
             )
-            return self._result(checks)
+            return ValidationReport(checks=tuple(checks))
         checks.append(Check(name="credentialSetExists", status=PASSED, message=credential_set.name))
         checks.extend(self._secret_checks(credential_set))
         checks.extend(self._grant_checks(credential_set))
@@ -133,7 +119,7 @@ class ValidationService:
                 ),
             )
         )
-        return self._result(checks)
+        return ValidationReport(checks=tuple(checks))
 
     def _secret_checks(self, credential_set: CredentialSet) -> list[Check]:
         checks = []
@@ -174,14 +160,3 @@ class ValidationService:
             )
             for grant in self.access.check(credential_set)
         ]
-
-    @staticmethod
-    def _result(checks: list[Check]) -> dict[str, Any]:
-        failed = next((c for c in checks if c.status == FAILED), None)
-        return {
-            "isValid": failed is None,
-            "failure": {"check": failed.name, "code": failed.code, "message": failed.message}
-            if failed
-            else None,
-            "checks": [c.to_json() for c in checks],
-        }

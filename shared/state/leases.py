@@ -1,18 +1,17 @@
 """Leases in Table storage, so concurrent requests on different instances of the app do not race each other.
 
-A lease is one entity per key; taking it is an insert (which the service makes atomic), taking over an expired one
-is an update conditioned on its ETag, and releasing it is a delete conditioned on its ETag.
+A lease is one row per key; taking it is an insert (which the store makes atomic), taking over an expired one
+is a replace conditioned on its ETag, and releasing it is a delete conditioned on its ETag.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
-from shared.azure.errors import azure_call
+from shared.state.tables import RowChanged, RowExists, RowNotFound, TableStore, Value
 
 
 class LeaseStore(Protocol):
@@ -28,71 +27,35 @@ def _row_key(key: str) -> str:
 class TableLeaseStore:
     PARTITION = "lease"
 
-    def __init__(self, table: Callable[[], Any], *, now: Callable[[], float] = time.time) -> None:
-        self._table_factory = table
-        self._table: Any = None
-        self._lock = threading.Lock()
+    def __init__(self, table: TableStore, *, now: Callable[[], float] = time.time) -> None:
+        self.table = table
         self.now = now
 
-    def _client(self) -> Any:
-        with self._lock:
-            if self._table is None:
-                self._table = self._table_factory()
-            return self._table
-
     def try_acquire(self, key: str, owner: str, ttl_seconds: float) -> bool:
-        with azure_call("take a lease"):
-            return self._try_acquire(key, owner, ttl_seconds)
-
-    def _try_acquire(self, key: str, owner: str, ttl_seconds: float) -> bool:
-        from azure.core import MatchConditions
-        from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
-
-        table = self._client()
-        entity = {
-            "PartitionKey": self.PARTITION,
-            "RowKey": _row_key(key),
-            "Key": key[:1000],
-            "Owner": owner,
-            "ExpiresAt": self.now() + ttl_seconds,
-        }
+        row = _row_key(key)
+        data: dict[str, Value] = {"Key": key[:1000], "Owner": owner, "ExpiresAt": self.now() + ttl_seconds}
         try:
-            table.create_entity(entity)
+            self.table.insert(self.PARTITION, row, data)
             return True
-        except ResourceExistsError:
+        except RowExists:
             pass
-        try:
-            current = table.get_entity(self.PARTITION, entity["RowKey"])
-        except ResourceNotFoundError:
+        current = self.table.get(self.PARTITION, row)
+        if current is None:
             return False  # released meanwhile: the caller simply tries again
-        if float(current.get("ExpiresAt", 0)) > self.now():
+        if float(current.data.get("ExpiresAt") or 0) > self.now():
             return False
         try:
-            table.update_entity(
-                entity, etag=current.metadata["etag"], match_condition=MatchConditions.IfNotModified
-            )
-        except (ResourceModifiedError, ResourceNotFoundError):
+            self.table.replace(self.PARTITION, row, data, etag=current.etag)
+        except (RowChanged, RowNotFound):
             return False
         return True
 
     def release(self, key: str, owner: str) -> None:
-        with azure_call("release a lease"):
-            self._release(key, owner)
-
-    def _release(self, key: str, owner: str) -> None:
-        from azure.core import MatchConditions
-        from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
-
-        table = self._client()
+        row = _row_key(key)
+        current = self.table.get(self.PARTITION, row)
+        if current is None or current.data.get("Owner") != owner:
+            return
         try:
-            current = table.get_entity(self.PARTITION, _row_key(key))
-            if current.get("Owner") != owner:
-                return
-            table.delete_entity(
-                self.PARTITION,
-                _row_key(key),
-                etag=current.metadata["etag"],
-                match_condition=MatchConditions.IfNotModified,
-            )
-        except (ResourceModifiedError, ResourceNotFoundError):
+            self.table.delete(self.PARTITION, row, etag=current.etag)
+        except RowChanged:
             return

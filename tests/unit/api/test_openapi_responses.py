@@ -7,12 +7,13 @@ from typing import Any
 import pytest
 
 from shared.api.openapi import PROBLEM_STATUSES, document
+from shared.api.problems import status_of, to_problem
+from shared.api.views import credential_set_view, rule_view, validation_view
 from shared.domain import errors as domain_errors
 from shared.domain.errors import AutopilotError, AzureRejected, FieldError
 from shared.domain.models import CacheRule, CredentialHealth, CredentialSet, Registry
+from shared.domain.results import FAILED, PASSED, SKIPPED, Check, RuleState, ValidationReport
 from shared.services.rollback import Rollback
-from shared.services.validation import FAILED, PASSED, SKIPPED, Check, ValidationService
-from shared.services.views import credential_set_view, rule_view
 from tests.unit.api.schema_subset import errors
 
 DOC = document()
@@ -107,7 +108,7 @@ def test_the_schema_rejects_a_view_missing_its_credential_set_member() -> None:
     ids=["invalid", "valid"],
 )
 def test_validate_results_match(checks: list[Check]) -> None:
-    result = ValidationService._result(checks)
+    result = validation_view(ValidationReport(checks=tuple(checks)))
     assert _check(result, "ValidationResult") == []
 
 
@@ -130,23 +131,24 @@ def _instance(cls: type[AutopilotError]) -> AutopilotError:
 @pytest.mark.parametrize("cls", _problem_classes(), ids=lambda c: c.__name__)
 def test_every_product_error_is_a_documented_problem(cls: type[AutopilotError]) -> None:
     error = _instance(cls)
-    assert error.status in PROBLEM_STATUSES
-    assert _check(error.to_problem(instance="/api/registries/demoregistry/cache-rules"), "Problem") == []
+    assert status_of(error) in PROBLEM_STATUSES
+    assert _check(to_problem(error, instance="/api/registries/demoregistry/cache-rules"), "Problem") == []
 
 
 @pytest.mark.parametrize("http_status", [400, 403, 404, 409, 412])
 def test_azure_rejections_map_to_documented_statuses(http_status: int) -> None:
     error = AzureRejected("no", http_status=http_status, code=None)
-    assert error.status in PROBLEM_STATUSES
-    assert _check(error.to_problem(), "Problem") == []
+    assert status_of(error) in PROBLEM_STATUSES
+    assert _check(to_problem(error), "Problem") == []
 
 
 def test_rollback_and_conflict_extensions_match_their_documented_shapes() -> None:
     failure = Rollback(step="grant").fail(AutopilotError("boom"))
-    assert _check(failure.to_problem(instance="/x"), "Problem") == []
+    assert _check(to_problem(failure, instance="/x"), "Problem") == []
     conflict = domain_errors.CacheRuleConflict(
-        "exists", extensions={"existing": rule_view(REGISTRY, RULE, CREDENTIAL_SET)}
+        "exists",
+        extensions={"existing": RuleState(registry=REGISTRY, rule=RULE, credential_set=CREDENTIAL_SET)},
     )
-    assert _check(conflict.to_problem(), "Problem") == []
+    assert _check(to_problem(conflict), "Problem") == []
     bad = domain_errors.CacheRuleConflict("exists", extensions={"existing": "not a view"})
-    assert _check(bad.to_problem(), "Problem")
+    assert _check(to_problem(bad), "Problem")

@@ -115,7 +115,10 @@ def test_the_openapi_route_serves_the_document() -> None:
     services = Services(
         settings=Settings.from_env({}),
         secret_rules=SecretRules(dns_suffix=".vault.azure.net"),
-        provisioning=None,  # type: ignore[arg-type]
+        lookup=None,  # type: ignore[arg-type]
+        reads=None,  # type: ignore[arg-type]
+        cache_rules=None,  # type: ignore[arg-type]
+        credential_sets=None,  # type: ignore[arg-type]
         validation=None,  # type: ignore[arg-type]
     )
     request = ApiRequest(

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from shared.api.problems import status_of
 from shared.domain.errors import ValidationFailed
 from shared.domain.names import credential_set_name_for
 from shared.domain.requests import (
@@ -26,7 +27,7 @@ CREDS = {"usernameSecretUri": U, "passwordSecretUri": P}
 def _errors(call: Any, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
     with pytest.raises(ValidationFailed) as caught:
         call(*args, **kwargs)
-    assert caught.value.status == 400
+    assert status_of(caught.value) == 400
     return [(e.field, e.message) for e in caught.value.errors]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.api.problems import status_of
 from shared.domain.errors import AutopilotError, AzureRejected, ValidationFailed
 from shared.services.rollback import Rollback
 
@@ -18,7 +19,7 @@ def test_undo_runs_in_reverse_and_is_reported() -> None:
     assert order == ["policy", "set"]
     assert failure.extensions["failedStep"] == "cacheRule"
     assert failure.extensions["rolledBack"] == ["accessPolicy:kv", "credentialSet:a"]
-    assert failure.status == 502
+    assert status_of(failure) == 502
     assert "cacheRule" in failure.detail and "boom" in failure.detail
 
 
@@ -54,6 +55,6 @@ def test_client_errors_keep_their_status_and_details() -> None:
     )
     invalid = Rollback(step="grant").fail(ValidationFailed("bad"))
 
-    assert conflict.status == 409
+    assert status_of(conflict) == 409
     assert conflict.extensions["azureErrorCode"] == "TargetRepositoryAlreadyPresentInRegistry"
-    assert invalid.status == 400
+    assert status_of(invalid) == 400

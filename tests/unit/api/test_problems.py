@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from shared.api.problems import PROBLEM_BASE, PROBLEM_TYPES, status_of, to_problem
 from shared.domain import errors as e
 
 STATUSES = [
@@ -29,10 +30,10 @@ STATUSES = [
 @pytest.mark.parametrize(("cls", "status", "slug"), STATUSES, ids=[c[0].__name__ for c in STATUSES])
 def test_problem_shape(cls: type[e.AutopilotError], status: int, slug: str) -> None:
     error = cls("it broke")
-    problem = error.to_problem(instance="/api/registries/demoregistry/cache-rules/x")
+    problem = to_problem(error, instance="/api/registries/demoregistry/cache-rules/x")
     assert problem == {
-        "type": e.PROBLEM_BASE + slug,
-        "title": cls.title,
+        "type": PROBLEM_BASE + slug,
+        "title": PROBLEM_TYPES[cls].title,
         "status": status,
         "detail": "it broke",
         "instance": "/api/registries/demoregistry/cache-rules/x",
@@ -47,8 +48,8 @@ def test_errors_and_extensions_are_included_and_instance_is_optional() -> None:
         errors=[e.FieldError(field="a", message="is required"), e.FieldError(field="b.c", message="no")],
         extensions={"existing": {"name": "x"}},
     )
-    assert error.to_problem() == {
-        "type": e.PROBLEM_BASE + "validation-failed",
+    assert to_problem(error) == {
+        "type": PROBLEM_BASE + "validation-failed",
         "title": "The request is invalid",
         "status": 400,
         "detail": "bad",
@@ -69,13 +70,40 @@ def test_extensions_are_copied_not_shared() -> None:
 )
 def test_azure_rejections(http_status: int, status: int) -> None:
     error = e.AzureRejected("Azure said no", http_status=http_status, code="SomeCode")
-    assert error.status == status
+    assert status_of(error) == status
     assert (error.http_status, error.code) == (http_status, "SomeCode")
-    assert error.to_problem()["azureErrorCode"] == "SomeCode"
-    assert error.to_problem()["status"] == status
-    assert e.AzureRejected.status == 409, "the instance status must not leak into the class"
+    assert to_problem(error)["azureErrorCode"] == "SomeCode"
+    assert to_problem(error)["status"] == status
+    assert not hasattr(error, "status"), "the domain error carries no HTTP status"
 
 
 def test_azure_rejection_keeps_a_given_code_extension() -> None:
     error = e.AzureRejected("no", http_status=400, code=None, extensions={"azureErrorCode": "Given"})
-    assert error.to_problem()["azureErrorCode"] == "Given"
+    assert to_problem(error)["azureErrorCode"] == "Given"
+
+
+def test_a_rolled_back_failure_takes_its_client_causes_status_and_retryability() -> None:
+    cause = e.AzureRejected("taken", http_status=409, code="Taken")
+    failure = e.ProvisioningFailed("step failed", cause=cause)
+    forbidden = e.ProvisioningFailed("step failed", cause=e.AzureRejected("no", http_status=403, code=None))
+
+    assert (status_of(failure), failure.retryable) == (409, False)
+    assert status_of(forbidden) == 502
+    assert e.ProvisioningFailed("boom", cause=e.UpstreamServiceError("busy")).retryable
+
+
+def test_domain_objects_in_extensions_are_rendered_as_views() -> None:
+    from shared.api.views import credential_set_view
+    from shared.domain.models import CredentialSet
+
+    existing = CredentialSet(
+        id="/x/credentialSets/s",
+        name="s",
+        login_server="docker.io",
+        username_secret_uri="https://kv1.vault.azure.net/secrets/u",
+        password_secret_uri="https://kv1.vault.azure.net/secrets/p",
+        principal_id=None,
+        tenant_id=None,
+    )
+    problem = to_problem(e.CredentialSetConflict("exists", extensions={"existing": existing}))
+    assert problem["existing"] == credential_set_view(existing)

@@ -6,6 +6,7 @@ import inspect
 import re
 from pathlib import Path
 
+from shared.api.problems import PROBLEM_BASE, PROBLEM_TYPES
 from shared.domain import errors
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "problems.md"
@@ -13,11 +14,12 @@ DOC = Path(__file__).resolve().parents[3] / "docs" / "problems.md"
 
 def test_every_problem_type_has_its_anchor() -> None:
     anchors = set(re.findall(r'<a id="([a-z-]+)"></a>', DOC.read_text()))
-    slugs = {
-        cls.slug
+    classes = {
+        cls
         for _, cls in inspect.getmembers(errors, inspect.isclass)
         if issubclass(cls, errors.AutopilotError)
     }
 
-    assert slugs == anchors
-    assert errors.PROBLEM_BASE.endswith("docs/problems.md#")
+    assert classes == set(PROBLEM_TYPES), "every domain error has its problem type"
+    assert {t.slug for t in PROBLEM_TYPES.values()} == anchors
+    assert PROBLEM_BASE.endswith("docs/problems.md#")

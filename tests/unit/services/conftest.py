@@ -1,0 +1,54 @@
+"""Services wired to in-memory fakes of their ports (no I/O, no sleeping)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from shared.domain.requests import SecretRules
+from shared.services.access import AccessService
+from shared.services.cache_rules import CacheRuleWrites
+from shared.services.credential_sets import CredentialSetWrites
+from shared.services.health import HealthWaiter
+from shared.services.locks import ProvisioningLocks
+from shared.services.lookup import RegistryLookup
+from shared.services.reads import Reads
+from shared.services.validation import ValidationService
+from tests.fakes.azure import DNS, TENANT, FakeAzure, FakeRegistries, FakeRoles, FakeVaults
+
+
+@dataclass
+class World:
+    azure: FakeAzure
+    lookup: RegistryLookup
+    reads: Reads
+    rules: CacheRuleWrites
+    sets: CredentialSetWrites
+    validation: ValidationService
+    secret_rules: SecretRules
+
+
+@pytest.fixture
+def world() -> World:
+    azure = FakeAzure()
+    azure.add_registry("demoregistry")
+    registries, vaults = FakeRegistries(azure), FakeVaults(azure)
+    access = AccessService(vaults=vaults, roles=FakeRoles(azure), dns_suffix=DNS)
+    lookup = RegistryLookup(registries=registries)
+    health = HealthWaiter(registries=registries, wait_seconds=0.0, sleep=lambda _: None)
+    locks = ProvisioningLocks(None)
+    sets = CredentialSetWrites(
+        lookup=lookup, vaults=vaults, access=access, health=health, locks=locks, tenant_id=TENANT
+    )
+    return World(
+        azure=azure,
+        lookup=lookup,
+        reads=Reads(lookup=lookup),
+        rules=CacheRuleWrites(lookup=lookup, credential_sets=sets, access=access, health=health, locks=locks),
+        sets=sets,
+        validation=ValidationService(
+            registries=registries, vaults=vaults, access=access, dns_suffix=DNS, now=lambda: 1000.0
+        ),
+        secret_rules=SecretRules(dns_suffix=DNS),
+    )
