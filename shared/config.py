@@ -47,6 +47,8 @@ class Settings:
     arm_retry_total: int
     arm_retry_backoff_max: float
     max_body_bytes: int
+    expiry_warning_days: float
+    reminder_hours: float
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -73,6 +75,8 @@ class Settings:
             arm_retry_total=int(_number(env, "ARM_RETRY_TOTAL", 4)),
             arm_retry_backoff_max=_number(env, "ARM_RETRY_BACKOFF_MAX_SECONDS", 30.0),
             max_body_bytes=int(_number(env, "MAX_REQUEST_BODY_BYTES", 64 * 1024)),
+            expiry_warning_days=_number(env, "EXPIRY_WARNING_DAYS", 30.0),
+            reminder_hours=_number(env, "REMINDER_HOURS", 24.0),
         )
 
 

@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass
 
 from shared.azure.clients import AzureClients
+from shared.azure.flags import EventGridFlagPublisher
 from shared.azure.keyvault import VaultGateway
 from shared.azure.rbac import RoleGateway
 from shared.azure.registry import RegistryGateway
@@ -15,12 +16,16 @@ from shared.domain.requests import SecretRules
 from shared.services.access import AccessService
 from shared.services.cache_rules import CacheRuleWrites
 from shared.services.credential_sets import CredentialSetWrites
+from shared.services.flagging import HealthRecorder
 from shared.services.health import HealthWaiter
 from shared.services.locks import ProvisioningLocks
 from shared.services.lookup import RegistryLookup
 from shared.services.reads import Reads
 from shared.services.validation import ValidationService
+from shared.state.health import TableHealthStore
 from shared.state.leases import TableLeaseStore
+from shared.state.memory import MemoryTableStore
+from shared.state.tables import TableStore
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -32,14 +37,21 @@ class Services:
     cache_rules: CacheRuleWrites
     credential_sets: CredentialSetWrites
     validation: ValidationService
+    health_store: TableHealthStore
+    recorder: HealthRecorder
+
+
+def _table(clients: AzureClients, name: str) -> TableStore:
+    """A state table; without storage configured (unit tests, scripts) state lives in this process only."""
+    if not clients.has_storage:
+        return MemoryTableStore()
+    full = f"{clients.settings.state_table_prefix}{name}"
+    return AzureTableStore(lambda: clients.table(full), name=full)
 
 
 def _lease_store(clients: AzureClients) -> TableLeaseStore | None:
-    """Leases need storage; without it (unit tests, scripts) the locks are per process only."""
-    if not clients.has_storage:
-        return None
-    name = f"{clients.settings.state_table_prefix}leases"
-    return TableLeaseStore(AzureTableStore(lambda: clients.table(name), name=name))
+    """Leases need storage; without it the locks are per process only."""
+    return TableLeaseStore(_table(clients, "leases")) if clients.has_storage else None
 
 
 def build_services(settings: Settings, clients: AzureClients | None = None) -> Services:
@@ -54,6 +66,7 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
     credential_sets = CredentialSetWrites(
         lookup=lookup, vaults=vaults, access=access, health=health, locks=locks, tenant_id=settings.tenant_id
     )
+    health_store = TableHealthStore(_table(clients, "health"))
     return Services(
         settings=settings,
         secret_rules=SecretRules(dns_suffix=suffix, allowed_vaults=settings.allowed_vaults),
@@ -64,6 +77,12 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
         ),
         credential_sets=credential_sets,
         validation=ValidationService(registries=registries, vaults=vaults, access=access, dns_suffix=suffix),
+        health_store=health_store,
+        recorder=HealthRecorder(
+            store=health_store,
+            publisher=EventGridFlagPublisher(clients),
+            reminder_seconds=settings.reminder_hours * 3600,
+        ),
     )
 
 

@@ -95,6 +95,8 @@ class HealthRecorder:
                 reminder=decision.reminder,
                 cause=cause,
             )
+        if previous is not None and previous.record == record and previous.message == verdict.message:
+            return flag  # nothing new to remember: a sweep of an unchanged fleet writes no rows
         self.store.put(
             HealthRow(
                 rule_id=rule.id,
