@@ -120,7 +120,9 @@ class Fields:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise EventParseError.at(join(self.where, name), f"must be epoch seconds, not {_json_type(value)}")
+            raise EventParseError.at(
+                join(self.where, name), f"must be epoch seconds, not {_json_type(value)}"
+            )
         try:
             seconds = float(value)
         except (ValueError, OverflowError):

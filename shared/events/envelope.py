@@ -51,7 +51,9 @@ class EventEnvelope:
     metadata_version: str | None = None
     data_content_type: str | None = None
     data_schema: str | None = None
-    extensions: Mapping[str, Extension] = field(default_factory=lambda: _NO_EXTENSIONS, repr=False, hash=False)
+    extensions: Mapping[str, Extension] = field(
+        default_factory=lambda: _NO_EXTENSIONS, repr=False, hash=False
+    )
 
     @property
     def topic(self) -> str | None:
@@ -117,7 +119,9 @@ def _from_json(item: object, where: str) -> EventEnvelope:
     if "specversion" in fields:
         return _cloud_event(fields, parse_time(fields.text("time"), join(where, "time")))
     if "eventType" in fields:
-        return _event_grid_event(fields, parse_time(fields.required_text("eventTime"), join(where, "eventTime")))
+        return _event_grid_event(
+            fields, parse_time(fields.required_text("eventTime"), join(where, "eventTime"))
+        )
     _fail(where, "is neither an Event Grid event (eventType) nor a CloudEvent (specversion)")
 
 
@@ -147,7 +151,9 @@ def _cloud_event(fields: Fields, time: datetime | None) -> EventEnvelope:
     if fields.required_text("specversion") != "1.0":
         _fail(join(fields.where, "specversion"), "must be '1.0'")
     if "data_base64" in fields:
-        _fail(join(fields.where, "data_base64"), "binary data is not supported; system events carry JSON data")
+        _fail(
+            join(fields.where, "data_base64"), "binary data is not supported; system events carry JSON data"
+        )
     extensions: dict[str, Extension] = {}
     for key in sorted(fields.keys() - _CLOUD_EVENT_ATTRIBUTES):
         value = fields.raw(key)
