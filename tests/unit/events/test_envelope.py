@@ -199,3 +199,37 @@ def test_the_envelope_repr_leaves_data_out() -> None:
 
     assert "FAKE-TOKEN" not in repr(envelope)
     assert envelope.id in repr(envelope) and envelope.type in repr(envelope)
+
+
+def test_the_real_trigger_classes_read_like_their_bodies() -> None:
+    import azure.functions as func
+
+    grid_raw = sample("resources", "event-grid-schema", "resource_write_success")
+    cloud_raw = sample("resources", "cloud-events-schema", "resource_write_success")
+    (grid,) = parse_events(grid_raw)
+    (cloud,) = parse_events(cloud_raw)
+
+    events = from_function_events(
+        [
+            func.EventGridEvent(
+                id=grid.id,
+                data=grid_raw["data"],
+                topic=grid_raw["topic"],
+                subject=grid_raw["subject"],
+                event_type=grid.type,
+                event_time=grid.time,
+                data_version=grid_raw["dataVersion"],
+            ),
+            func.CloudEvent(
+                id=cloud.id,
+                source=cloud_raw["source"],
+                type=cloud.type,
+                specversion="1.0",
+                data=cloud_raw["data"],
+                time=cloud.time,
+                subject=cloud_raw["subject"],
+            ),
+        ]
+    )
+
+    assert events == (dataclasses.replace(grid, metadata_version=None), cloud)
