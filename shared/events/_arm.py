@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.azure.resource_ids import ResourceId, parse_resource_id
+from shared.domain.resource_ids import ResourceId, parse_resource_id
 
 
 def resource_id_or_none(value: str | None) -> ResourceId | None:
@@ -11,7 +11,7 @@ def resource_id_or_none(value: str | None) -> ResourceId | None:
         return None
     try:
         return parse_resource_id(value)
-    except (ValueError, IndexError):  # parse_resource_id raises IndexError on a trailing '/providers'
+    except ValueError:
         return None
 
 
