@@ -47,6 +47,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     httpsOnly: true
     siteConfig: {
       minTlsVersion: '1.2'
+      http20Enabled: true
+      ftpsState: 'Disabled'
       appSettings: [
         // Identity-based host storage: the system-assigned identity is the default credential.
         {

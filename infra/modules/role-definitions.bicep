@@ -27,7 +27,7 @@ var appInventoryActions = [
   'Microsoft.ContainerRegistry/registries/read'
   'Microsoft.ContainerRegistry/registries/cacheRules/read'
   'Microsoft.ContainerRegistry/registries/credentialSets/read'
-  // deletes answer 202 + Location under the provider's locations/operationResults (polled until done)
+  // deletes answer 202 + Location under Microsoft.ContainerRegistry/locations/operationResults (polled until done)
   'Microsoft.ContainerRegistry/locations/operationResults/read'
   // vaults.list_by_subscription / vaults.get: permission model and access policies
   'Microsoft.KeyVault/vaults/read'
