@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from emulator import control, dataplane, identity_endpoint
+from emulator import control, dataplane, enforcement, identity_endpoint
 from emulator.arm import authorization, containerregistry, keyvault, resources
 from emulator.arm.framework import operation_status
 from emulator.http import Request, Response, Router, ServiceError
@@ -40,7 +40,9 @@ class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, port: int, data_dir: Path, seed: str | None) -> None:
+    def __init__(
+        self, port: int, data_dir: Path, seed: str | None, enforce_infra: Path | None = None
+    ) -> None:
         super().__init__(("127.0.0.1", port), EmulatorRequestHandler)
         cert, key = ensure_certificates(data_dir)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -52,6 +54,11 @@ class EmulatorServer(ThreadingHTTPServer):
         dataplane.register(self.dataplane)
         self.control = Router()
         control.register(self.control)
+        self.enforcement = (
+            enforcement.Enforcement()
+        )  # off unless --enforce-infra or PUT /_emulator/enforcement
+        enforcement.register(self.control, self.enforcement)
+        self.enforcement.enable(enforce_infra)
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick, name="emulator-ticker", daemon=True)
         self._ticker.start()
@@ -190,7 +197,9 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             dataplane.authenticate(self.server.state, request)
         except ServiceError as exc:
             return Response(exc.status, exc.body(), exc.headers)
-        return self._run(self.server.dataplane, request, not_found="NotFound")
+        with self.server.state.lock:
+            denied = self.server.enforcement.check_dataplane(self.server.state, request)
+        return denied or self._run(self.server.dataplane, request, not_found="NotFound")
 
     def _arm(self, request: Request, fault: Any) -> tuple[Response, dict[str, str]]:
         state = self.server.state
@@ -226,7 +235,10 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         if fault is not None and fault.status:
             return fault_response(fault), headers
         with state.lock:
+            denied = self.server.enforcement.check_arm(state, request)
             state.operations.settle()
+        if denied is not None:
+            return denied, headers
         return self._run(self.server.arm, request, not_found="InvalidResourceType"), headers
 
 
@@ -235,8 +247,8 @@ def fault_response(fault: Any) -> Response:
     return Response(error.status, error.body(), error.headers)
 
 
-def serve(port: int, data_dir: Path, seed: str | None) -> None:
-    server = EmulatorServer(port, data_dir, seed)
+def serve(port: int, data_dir: Path, seed: str | None, enforce_infra: Path | None = None) -> None:
+    server = EmulatorServer(port, data_dir, seed, enforce_infra)
     print(json.dumps({"url": f"https://127.0.0.1:{port}", "ca": str(data_dir / "ca.pem")}), flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
