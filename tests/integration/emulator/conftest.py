@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.emulator import Emulator, start_emulator
 
-FAST = {"lroRetryAfterSeconds": 0, "throttling": False}
+FAST = {"throttling": False}
 
 
 @pytest.fixture(scope="session")
