@@ -212,7 +212,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
                 }
                 return Response(exc.status, exc.body(), {**exc.headers, **challenge}), headers
             request.principal_id, request.tenant_id = claims["oid"], claims.get("tid")
-            kind = "writes" if request.method in WRITE_METHODS else "reads"
+            kind = _bucket(request.method)
             segments = request.path.split("/")
             subscription = (
                 segments[2] if len(segments) > 2 and segments[1].lower() == "subscriptions" else "tenant"
@@ -236,6 +236,13 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         with state.lock:
             state.operations.settle()
         return self._run(self.server.arm, request, not_found="InvalidResourceType"), headers
+
+
+def _bucket(method: str) -> str:
+    """The ARM rate-limit bucket of a request: deletes, writes or reads."""
+    if method == "DELETE":
+        return "deletes"
+    return "writes" if method in WRITE_METHODS else "reads"
 
 
 def fault_response(fault: Any) -> Response:
