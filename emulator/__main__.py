@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from emulator.server import serve
+from emulator.server import PortInUse, serve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,7 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    serve(args.port, args.data_dir.resolve(), args.seed, args.enforce_infra)
+    try:
+        serve(args.port, args.data_dir.resolve(), args.seed, args.enforce_infra)
+    except PortInUse as exc:
+        print(f"emulator: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -1,4 +1,25 @@
-"""Handlers: the emulator control API under /_emulator (not Azure; JSON; no auth, not logged)."""
+"""Handlers: the emulator control API under /_emulator (not Azure; JSON; no auth, not logged).
+
+- POST /_emulator/reset [{"seed"?}]: back to the start state (one subscription, the startup seed).
+- PUT /_emulator/upstreams/{loginServer}/accounts/{username} {"password"}: a valid upstream login.
+- PUT /_emulator/settings {"latencyMs", "pageSize", "healthRefreshSeconds", "roleAssignmentDelaySeconds",
+  "throttling", "operationRetryAfter" (whole seconds or null = no Retry-After, the default, as the service),
+  "lroPolls", "lroSeconds"}: fields left out keep their value; a refused body changes nothing.
+- PUT /_emulator/faults [{"method", "pathRegex", "status", "retryAfter", "count", "delayMs", "lroResult"}].
+- PUT /_emulator/subscriptions/{subscriptionId} {"displayName"?, "tenantId"?}: another subscription (201 new,
+  200 updated); ARM's GET /subscriptions lists those of the caller's tenant.
+- POST /_emulator/fleet {"resourceGroup", "registries", "rulesPerRegistry", "prefix"? ("fleet"),
+  "subscriptionId"?, "brokenRegistries"? (0), "location"? ("westus")}: see emulator.fleet; answers
+  {"registries", "rules", "unhealthyRules"}; 400 bad input, 404 unknown subscription, 409 names taken.
+- PUT /_emulator/secrets/{vault}/{name} {"value", "enabled"?, "exp"?, "nbf"?}: a new secret version + its event.
+- PUT /_emulator/registries/{registry}/repositories [names]: repositories that already exist.
+- GET|DELETE /_emulator/requests; GET|POST /_emulator/clock {"advanceSeconds"}.
+- Event Grid: PUT|DELETE /_emulator/event-subscriptions/{name} (see emulator.eventgrid.service for the body:
+  endpoint, eventTypes, schema, topic, subjectBeginsWith/EndsWith, advancedFilters,
+  enableAdvancedFilteringOnArrays, retry policy, maxEventsPerBatch, deliverTwice), GET
+  /_emulator/event-subscriptions, PUT /_emulator/topics/{topic}, GET /_emulator/topics/{topic}/events,
+  GET /_emulator/deliveries, GET /_emulator/dead-letters.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from emulator.backends.keyvault_data import SecretVersion
+from emulator.fleet import seed_fleet
 from emulator.http import Request, Response, Router, ServiceError
 from emulator.seed import apply_seed
 
@@ -109,6 +131,18 @@ def _version_view(bundle: dict[str, Any], version: SecretVersion) -> dict[str, A
     return dict(bundle, version=version.version)
 
 
+def put_subscription(state: EmulatorState, request: Request, subscription: str) -> Response:
+    """Another Azure subscription (body `{"displayName"?, "tenantId"?}`): ARM lists it and groups can be made
+    in it. 201 when new, 200 when it existed (then only the fields given change)."""
+    found, created = state.resources.put_subscription(subscription, request.json_object())
+    return Response(201 if created else 200, found.to_json())
+
+
+def post_fleet(state: EmulatorState, request: Request) -> Response:
+    """Seed a fleet for benchmarks (see emulator.fleet): no events, not in the request log."""
+    return Response(200, seed_fleet(state, request.json_object()))
+
+
 def put_repositories(state: EmulatorState, request: Request, registry: str) -> Response:
     """Test helper: the repositories that already exist in a registry (targets must not collide)."""
     body = request.json()
@@ -146,6 +180,8 @@ def register(router: Router) -> None:
     router.add("POST", r"/_emulator/clock", advance_clock)
     router.add("PUT", r"/_emulator/secrets/(?P<vault>[^/]+)/(?P<name>[^/]+)", put_secret)
     router.add("PUT", r"/_emulator/registries/(?P<registry>[^/]+)/repositories", put_repositories)
+    router.add("PUT", r"/_emulator/subscriptions/(?P<subscription>[^/]+)", put_subscription)
+    router.add("POST", r"/_emulator/fleet", post_fleet)
     router.add(
         "PUT",
         r"/_emulator/event-subscriptions/(?P<name>[^/]+)",

@@ -30,7 +30,8 @@ VAULT_POLICY_CHANGED = "Microsoft.KeyVault.VaultAccessPolicyChanged"
 
 # Key Vault's object type -> the collection segment of its Azure-form identifier.
 _KV_COLLECTIONS = {"Secret": "secrets", "Key": "keys", "Certificate": "certificates"}
-# Resource events carry the ARM request's verb; ARM actions are POSTs.
+# Resource events carry the ARM request's verb (PATCH stays PATCH); these are the defaults when the caller
+# does not name it (ARM actions are POSTs).
 _RESOURCE_METHODS = {
     "Microsoft.Resources.ResourceWriteSuccess": "PUT",
     "Microsoft.Resources.ResourceDeleteSuccess": "DELETE",
@@ -85,6 +86,10 @@ def to_cloud_event(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def render(event: dict[str, Any], schema: str) -> dict[str, Any]:
+    """The event in the subscription's schema. An event published as a CloudEvent stays one (Event Grid maps
+    Event Grid schema input to CloudEvents output, not the reverse; the emulator delivers it unchanged)."""
+    if "specversion" in event:
+        return dict(event)
     return to_cloud_event(event) if schema == CLOUD_EVENT_SCHEMA else dict(event)
 
 
@@ -192,6 +197,7 @@ def resource_event(
     tenant_id: str,
     status: str,
     now: float,
+    http_method: str | None = None,
 ) -> dict[str, Any]:
     """A Resources event on the subscription topic; the subject is the resource's ID."""
     if event_type not in RESOURCE_EVENT_TYPES:
@@ -214,7 +220,7 @@ def resource_event(
         "httpRequest": {
             "clientRequestId": new_event_id(),
             "clientIpAddress": "127.0.0.1",
-            "method": _RESOURCE_METHODS[event_type],
+            "method": http_method or _RESOURCE_METHODS[event_type],
             "url": _request_url(resource_id, operation_name, event_type),
         },
         "resourceProvider": operation_name.split("/", 1)[0],
