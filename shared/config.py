@@ -49,6 +49,7 @@ class Settings:
     max_body_bytes: int
     expiry_warning_days: float
     reminder_hours: float
+    auto_heal: bool
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -77,6 +78,7 @@ class Settings:
             max_body_bytes=int(_number(env, "MAX_REQUEST_BODY_BYTES", 64 * 1024)),
             expiry_warning_days=_number(env, "EXPIRY_WARNING_DAYS", 30.0),
             reminder_hours=_number(env, "REMINDER_HOURS", 24.0),
+            auto_heal=env.get("AUTO_HEAL", "").strip().lower() in ("1", "true", "yes", "on"),
         )
 
 

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from shared.api.problems import PROBLEM_BASE
-from shared.api.routes import META_TAG, ROUTES, RULE_TAG, RULES, SET_TAG, Route, Success
+from shared.api.routes import AUDIT_TAG, META_TAG, ROUTES, RULE_TAG, RULES, SET_TAG, Route, Success
 from shared.domain.names import RESOURCE_NAME_MAX, RESOURCE_NAME_MIN
 from shared.domain.upstreams import CredentialPolicy, credential_policy, supported_upstreams
 
@@ -373,6 +373,30 @@ def _field_error() -> Json:
     )
 
 
+def _audit_entry() -> Json:
+    identifiers: Json = {
+        "type": ["object", "null"],
+        "additionalProperties": {"type": ["string", "null"]},
+        "description": "Identifiers of the resource (never a secret value); null when it did not exist.",
+    }
+    return _object(
+        "One change the app made in Azure.",
+        {
+            "time": _string("When (UTC).", pattern=None, fmt="date-time"),
+            "cause": {
+                "type": "object",
+                "additionalProperties": {"type": ["string", "null"]},
+                "description": "kind 'http' (request, principalId) or 'event' (eventId, eventType).",
+            },
+            "action": _string("What was done, e.g. credentialSet.update, accessPolicy.add.", pattern=None),
+            "resource": _string("The resource ID changed.", pattern=None),
+            "before": identifiers,
+            "after": identifiers,
+        },
+        required=("time", "cause", "action", "resource", "before", "after"),
+    )
+
+
 def _schemas() -> Json:
     return {
         "CredentialsInput": _credentials_input(),
@@ -388,6 +412,15 @@ def _schemas() -> Json:
         "CredentialSetList": _list_of("CredentialSet"),
         "ValidationCheck": _validation_check(),
         "ValidationResult": _validation_result(),
+        "AuditEntry": _audit_entry(),
+        "AuditLog": _object(
+            "Audit entries, oldest first.",
+            {
+                "value": _array(_ref("AuditEntry"), "The entries."),
+                "count": {"type": "integer", "minimum": 0, "description": "How many there are."},
+            },
+            required=("value", "count"),
+        ),
         "FieldError": _field_error(),
         "Problem": _problem(),
     }
@@ -413,6 +446,20 @@ def _parameters() -> Json:
         ),
         "CacheRuleName": _path_parameter("Cache rule name.", NAME_PATTERN, name="name"),
         "CredentialSetName": _path_parameter("Credential set name.", NAME_PATTERN, name="name"),
+        "AuditSince": {
+            "name": "since",
+            "in": "query",
+            "required": False,
+            "description": "Entries at or after this time (ISO 8601 with a zone); default 24 hours ago.",
+            "schema": {"type": "string", "format": "date-time"},
+        },
+        "AuditResource": {
+            "name": "resource",
+            "in": "query",
+            "required": False,
+            "description": "Only entries whose resource ID starts with this (e.g. a registry's ID).",
+            "schema": {"type": "string", "pattern": "^/subscriptions/"},
+        },
     }
 
 
@@ -475,6 +522,8 @@ def _operation(op: Route) -> Json:
     for status in sorted(op.errors):
         responses[str(status)] = {"$ref": f"#/components/responses/{PROBLEM_STATUSES[status][0]}"}
     operation: Json = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag]}
+    if op.query:
+        operation["parameters"] = [{"$ref": f"#/components/parameters/{p}"} for p in op.query]
     if op.request:
         operation["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(op.request)}}}
     operation["responses"] = dict(sorted(responses.items()))
@@ -507,7 +556,7 @@ def document() -> dict[str, Any]:
             "Service authentication).",
         },
         "servers": [{"url": "/", "description": "The function app (locally http://localhost:7071)."}],
-        "tags": [{"name": t} for t in (RULE_TAG, SET_TAG, META_TAG)],
+        "tags": [{"name": t} for t in (RULE_TAG, SET_TAG, AUDIT_TAG, META_TAG)],
         "security": [{name: []} for name in _security_schemes()],
         "paths": _paths(),
         "components": {
