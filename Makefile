@@ -22,6 +22,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 $(TOOLS)/.installed: Makefile $(VENV)/.installed
 	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	# checkov's own pycep-parser (0.5.1) cannot parse 7 of infra/'s files and then skips them silently.
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps pycep-parser==0.7.1
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

@@ -34,4 +34,6 @@ def test_checkov_scan_of_infra_passes() -> None:
     reports = reports if isinstance(reports, list) else [reports]
     failed = [(c["check_id"], c["file_path"]) for r in reports for c in r["results"].get("failed_checks", [])]
     assert failed == [], failed
+    # A file checkov cannot parse is not scanned at all: that must fail, not pass quietly.
+    assert [r["summary"].get("parsing_errors", 0) for r in reports] == [0] * len(reports)
     assert sum(r["summary"]["passed"] for r in reports) > 0
