@@ -260,6 +260,20 @@ def test_a_failure_mid_rotation_then_redelivery_converges_without_double_writes(
     assert _patches(wired, "setone") == [200]  # done before the failure, not repeated
 
 
+def test_a_deleted_set_loses_only_its_own_grant(wired: Stack) -> None:
+    principals = {}
+    for name in ("setone", "settwo"):
+        answer = put(wired.sets_url(name), _set_body())
+        assert answer.status_code == 201, answer.text
+        principals[name] = answer.json()["principalId"]
+    assert set(principals.values()) <= _policies(wired)
+    wired.arm(
+        "DELETE", _set_path(wired, "setone"), params={"api-version": "2025-11-01"}
+    )  # by hand, not the API
+    eventually(lambda: principals["setone"] not in _policies(wired), "the deleted set's grant removed")
+    assert principals["settwo"] in _policies(wired)
+
+
 def test_a_deleted_registrys_grants_are_removed(wired: Stack) -> None:
     created = put(wired.rules_url("ubuntu"), docker_rule())
     assert created.status_code == 201, created.text

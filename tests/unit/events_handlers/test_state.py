@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from shared.domain.errors import ValidationFailed
+from shared.domain.models import CredentialSet, Registry
 from shared.domain.requests import parse_audit_query
 from shared.services.audit import AuditedVaults, Auditor, caused_by
 from shared.state.audit import AuditLog
 from shared.state.idempotency import AlreadyInProgress, TableIdempotencyStore, run_once
 from shared.state.memory import MemoryTableStore
-from tests.fakes.azure import FakeAzure, FakeVaults
+from shared.state.secret_index import SecretIndex
+from tests.fakes.azure import DNS, FakeAzure, FakeVaults
 
 
 class Clock:
@@ -92,3 +96,29 @@ def test_an_audit_query_reads_since_and_resource() -> None:
     query = parse_audit_query({"since": "1970-01-01T00:16:40Z", "resource": "/subscriptions/s"}, now=5000)
     assert (query.since, query.resource) == (1000.0, "/subscriptions/s")
     assert parse_audit_query({}, now=90000).since == 90000 - 86400
+
+
+def test_the_index_follows_a_set_to_other_secrets_and_forgets_it() -> None:
+    registry = Registry(
+        id="/subscriptions/s/r/reg1", name="reg1", subscription_id="s", resource_group="rg", login_server="x"
+    )
+    index = SecretIndex(MemoryTableStore(), dns_suffix=DNS)
+    kv = f"https://creds-kv{DNS}/secrets"
+    cs = CredentialSet(
+        id=registry.id + "/credentialSets/one",
+        name="one",
+        login_server="docker.io",
+        username_secret_uri=f"{kv}/user",
+        password_secret_uri=f"{kv}/pass/{'a' * 32}",
+        principal_id="p1",
+        tenant_id="t",
+    )
+    index.put(registry, cs)
+    assert [(u.field, u.pinned_version) for u in index.uses_of("creds-kv", "pass")] == [
+        ("password", "a" * 32)
+    ]
+    index.put(registry, replace(cs, password_secret_uri=f"{kv}/other"))
+    assert index.uses_of("creds-kv", "pass") == []
+    assert [u.pinned_version for u in index.uses_of("creds-kv", "other")] == [None]
+    assert index.remove(registry.id, "one") is not None
+    assert index.in_vault("creds-kv") == [] and index.get(registry.id, "one") is None
