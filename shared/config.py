@@ -47,6 +47,9 @@ class Settings:
     arm_retry_total: int
     arm_retry_backoff_max: float
     max_body_bytes: int
+    lease_ttl_seconds: float
+    lease_wait_seconds: float
+    request_deadline_seconds: float
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -73,6 +76,10 @@ class Settings:
             arm_retry_total=int(_number(env, "ARM_RETRY_TOTAL", 4)),
             arm_retry_backoff_max=_number(env, "ARM_RETRY_BACKOFF_MAX_SECONDS", 30.0),
             max_body_bytes=int(_number(env, "MAX_REQUEST_BODY_BYTES", 64 * 1024)),
+            lease_ttl_seconds=max(_number(env, "LEASE_TTL_SECONDS", 60.0), 3.0),
+            lease_wait_seconds=_number(env, "LEASE_WAIT_SECONDS", 30.0),
+            # Azure's front end cuts an HTTP request off at 230 s: answer well before, with what was done.
+            request_deadline_seconds=_number(env, "REQUEST_DEADLINE_SECONDS", 180.0),
         )
 
 

@@ -47,16 +47,27 @@ PROBLEM_STATUSES: dict[int, tuple[str, str]] = {
     401: ("Unauthorized", "The caller is not authenticated (missing function key or Entra ID principal)."),
     403: ("Forbidden", "The caller lacks the app role this deployment requires."),
     404: ("NotFound", "The registry, cache rule or credential set does not exist."),
-    409: ("Conflict", "The request conflicts with the registry's state; `existing` shows what is there."),
+    409: (
+        "Conflict",
+        "The request conflicts with the registry's state (`existing` shows what is there), or another request "
+        "holds the resource (`resource-busy`: retry after `Retry-After` seconds).",
+    ),
     413: ("PayloadTooLarge", "The body exceeds the configured maximum size."),
     415: ("UnsupportedMediaType", "The body is not `application/json`."),
+    429: ("TooManyRequests", "Azure is throttling the app; `Retry-After` is Azure's own."),
     500: ("InternalError", "An unexpected error occurred; it has been logged."),
     502: ("BadGateway", "A write step failed or Azure refused it; what this request created was undone."),
     503: (
         "ServiceUnavailable",
         "Azure kept failing after bounded retries; retry after `Retry-After` seconds.",
     ),
+    504: (
+        "GatewayTimeout",
+        "The request ran out of its time budget (`REQUEST_DEADLINE_SECONDS`); `rolledBack` and `cleanup` say "
+        "what was undone and what was left.",
+    ),
 }
+RETRY_AFTER_STATUSES = (409, 429, 503)
 
 # --- schema building blocks -------------------------------------------------------------------------------
 
@@ -348,8 +359,33 @@ def _problem() -> Json:
             "limit": {"type": "integer", "description": "The per-registry cache rule limit (409)."},
             "cacheRules": _array({"type": "string"}, "Rules still using the credential set (409)."),
             "failedStep": _string("The provisioning step that failed.", pattern=None),
-            "rolledBack": _array({"type": "string"}, "What was undone."),
-            "notRolledBack": _array({"type": "string"}, "What could not be undone."),
+            "rolledBack": _array({"type": "string"}, "What this request had made and undid."),
+            "notRolledBack": _array(
+                {"type": "string"}, "What this request had made and left (details in `cleanup`)."
+            ),
+            "cleanup": _array(
+                _object(
+                    "One thing left behind and what an operator should do about it.",
+                    {
+                        "resource": _string("kind:name, as in notRolledBack.", pattern=None),
+                        "id": _string("The resource ID.", pattern=None),
+                        "reason": _string("Why it was not undone.", pattern=None),
+                        "action": _string("What to do.", pattern=None),
+                    },
+                    required=("resource", "id", "reason", "action"),
+                ),
+                "What was left behind (empty when everything was undone).",
+            ),
+            "reason": _string(
+                "Why the credentials cannot work (credentials-refused): the service's error code.",
+                pattern=None,
+            ),
+            "credentialHealth": _ref("CredentialHealth"),
+            "retryAfterSeconds": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "When the lease another request holds runs out (resource-busy).",
+            },
             "azureErrorCode": _nullable(
                 _string("Azure's error code when Azure refused a write.", pattern=None)
             ),
@@ -390,6 +426,18 @@ def _schemas() -> Json:
         "ValidationResult": _validation_result(),
         "FieldError": _field_error(),
         "Problem": _problem(),
+        "CacheRuleDeleted": _object(
+            "What became of a deleted rule's credential set under ?cleanup=true.",
+            {
+                "credentialSet": _nullable(
+                    _string("The rule's credential set, if it had one.", pattern=None)
+                ),
+                "credentialSetDeleted": {"type": "boolean", "description": "Whether it was deleted too."},
+                "credentialSetKeptBecause": _nullable(_string("Why it was kept.", pattern=None)),
+            },
+            required=("credentialSet", "credentialSetDeleted", "credentialSetKeptBecause"),
+            closed=True,
+        ),
     }
 
 
@@ -420,7 +468,7 @@ def _problem_responses() -> Json:
     responses: Json = {}
     for status, (name, description) in PROBLEM_STATUSES.items():
         response: Json = {"description": description, "content": {PROBLEM_JSON: {"schema": _ref("Problem")}}}
-        if status == 503:
+        if status in RETRY_AFTER_STATUSES:
             response["headers"] = {
                 "Retry-After": {
                     "description": "Seconds to wait.",
@@ -475,6 +523,17 @@ def _operation(op: Route) -> Json:
     for status in sorted(op.errors):
         responses[str(status)] = {"$ref": f"#/components/responses/{PROBLEM_STATUSES[status][0]}"}
     operation: Json = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag]}
+    if op.flags:
+        operation["parameters"] = [
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": description,
+                "schema": {"type": "string", "enum": ["true", "false"], "default": "false"},
+            }
+            for name, description in op.flags
+        ]
     if op.request:
         operation["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(op.request)}}}
     operation["responses"] = dict(sorted(responses.items()))

@@ -18,7 +18,9 @@ from shared.domain.requests import (
     parse_cache_rule_patch,
     parse_credential_set,
     parse_credential_set_patch,
+    parse_flag,
 )
+from shared.services import deadline
 from shared.services.container import Services, get_services
 
 Handler = Callable[[ApiRequest, Services], ApiResponse]
@@ -86,8 +88,13 @@ def patch_cache_rule(request: ApiRequest, services: Services) -> ApiResponse:
 
 
 def delete_cache_rule(request: ApiRequest, services: Services) -> ApiResponse:
-    services.cache_rules.delete(_registry(request), _rule_name(request))
-    return ApiResponse(status=204)
+    """``?cleanup=true`` also removes the credential set the app made for the rule when nothing else uses it,
+    and answers what became of it (200); a plain delete answers 204."""
+    cleanup = parse_flag(request.params.get("cleanup"), field="cleanup")
+    deleted = services.cache_rules.delete(_registry(request), _rule_name(request), cleanup=cleanup)
+    if not cleanup:
+        return ApiResponse(status=204)
+    return ApiResponse(status=200, body=views.rule_deleted_view(deleted))
 
 
 def validate_cache_rule(request: ApiRequest, services: Services) -> ApiResponse:
@@ -140,7 +147,8 @@ def run(
     def action(req: ApiRequest) -> ApiResponse:
         wired = services()
         require_role(wired.settings.required_caller_role, req.header(PRINCIPAL_HEADER))
-        return handler(req, wired)
+        with deadline.within(wired.settings.request_deadline_seconds or None):
+            return handler(req, wired)
 
     return handle(request, action)
 
@@ -148,7 +156,7 @@ def run(
 # --- the route table --------------------------------------------------------------------------------------
 
 # Problem statuses every route that looks the registry up can answer, and those added by a body / a delete.
-LOOKUP = (400, 401, 403, 404, 500, 502, 503)
+LOOKUP = (400, 401, 403, 404, 429, 500, 502, 503, 504)
 BODY = (409, 413, 415)
 DELETE = (409,)
 AUTH_ONLY = (401, 403, 500)
@@ -173,6 +181,7 @@ class Route:
     summary: str
     tag: str
     request: str | None = None  # the request body's schema name
+    flags: tuple[tuple[str, str], ...] = ()  # boolean query parameters: (name, description)
     success: tuple[Success, ...]
     errors: tuple[int, ...] = LOOKUP
 
@@ -199,6 +208,14 @@ _SET_WRITE = (
     Success(status=201, description="The credential set and its grant were created.", schema="CredentialSet"),
 )
 _DELETED = (Success(status=204, description="Deleted."),)
+_RULE_DELETED = (
+    *_DELETED,
+    Success(
+        status=200,
+        description="Deleted with `?cleanup=true`: says whether the rule's credential set went too, and why not.",
+        schema="CacheRuleDeleted",
+    ),
+)
 
 ROUTES: tuple[Route, ...] = (
     Route(
@@ -257,9 +274,16 @@ ROUTES: tuple[Route, ...] = (
         template=RULE,
         handler=delete_cache_rule,
         operation_id="deleteCacheRule",
-        summary="Delete a cache rule",
+        summary="Delete a cache rule (with ?cleanup=true, also the credential set the app made for it)",
         tag=RULE_TAG,
-        success=_DELETED,
+        flags=(
+            (
+                "cleanup",
+                "Also delete the credential set the app made for this rule (named after its upstream and "
+                "secrets), with its identity's grants, when no other rule uses it. A set a user named stays.",
+            ),
+        ),
+        success=_RULE_DELETED,
         errors=LOOKUP + DELETE,
     ),
     Route(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from shared.domain.models import CacheRule, CredentialHealth, CredentialSet, Registry
-from shared.domain.results import CredentialSetState, RuleState, ValidationReport
+from shared.domain.results import CredentialSetState, RuleDeleted, RuleState, ValidationReport
 
 
 def health_view(health: CredentialHealth) -> dict[str, Any]:
@@ -68,6 +68,14 @@ def validation_view(report: ValidationReport) -> dict[str, Any]:
     }
 
 
+def rule_deleted_view(deleted: RuleDeleted) -> dict[str, Any]:
+    return {
+        "credentialSet": deleted.credential_set,
+        "credentialSetDeleted": deleted.cleaned,
+        "credentialSetKeptBecause": deleted.kept_because,
+    }
+
+
 def extension_view(value: Any) -> Any:
     """A problem's extension member: domain results become their views, plain JSON stays as it is."""
     if isinstance(value, RuleState):
@@ -76,4 +84,6 @@ def extension_view(value: Any) -> Any:
         return set_state_view(value)
     if isinstance(value, CredentialSet):
         return credential_set_view(value)
+    if isinstance(value, CredentialHealth):
+        return health_view(value)
     return value

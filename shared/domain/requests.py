@@ -292,3 +292,15 @@ def check_resource_name(name: str, *, what: str, field: str = "name") -> None:
     problem = resource_name_problem(name, what)
     if problem:
         raise ValidationFailed.of(f"The {what} in the URL is invalid", field=field, message=problem)
+
+
+def parse_flag(raw: str | None, *, field: str) -> bool:
+    """A boolean query parameter: absent, ``true`` or ``false`` (any case); anything else is a 400."""
+    if raw is None:
+        return False
+    value = raw.strip().lower()
+    if value not in ("true", "false"):
+        raise ValidationFailed.of(
+            f"The query parameter {field} is invalid", field=field, message="must be true or false"
+        )
+    return value == "true"

@@ -19,7 +19,7 @@ from shared.services.health import HealthWaiter
 from shared.services.locks import ProvisioningLocks
 from shared.services.lookup import RegistryLookup
 from shared.services.reads import Reads
-from shared.services.validation import ValidationService
+from shared.services.validation import SecretChecks, ValidationService
 from shared.state.leases import TableLeaseStore
 
 
@@ -47,12 +47,24 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
     suffix = clients.profile.keyvault_dns_suffix
     registries = RegistryGateway(clients)
     vaults = VaultGateway(clients)
-    access = AccessService(vaults=vaults, roles=RoleGateway(clients), dns_suffix=suffix)
+    locks = ProvisioningLocks(
+        _lease_store(clients),
+        ttl_seconds=settings.lease_ttl_seconds,
+        wait_seconds=settings.lease_wait_seconds,
+    )
+    access = AccessService(
+        vaults=vaults,
+        roles=RoleGateway(clients),
+        dns_suffix=suffix,
+        allowed_vaults=settings.allowed_vaults,
+        tenant_id=settings.tenant_id,
+        fence=locks.fence,
+    )
+    secrets = SecretChecks(vaults=vaults, dns_suffix=suffix)
     lookup = RegistryLookup(registries=registries)
     health = HealthWaiter(registries=registries, wait_seconds=settings.health_wait_seconds)
-    locks = ProvisioningLocks(_lease_store(clients))
     credential_sets = CredentialSetWrites(
-        lookup=lookup, vaults=vaults, access=access, health=health, locks=locks, tenant_id=settings.tenant_id
+        lookup=lookup, access=access, secrets=secrets, health=health, locks=locks
     )
     return Services(
         settings=settings,
@@ -63,7 +75,9 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
             lookup=lookup, credential_sets=credential_sets, access=access, health=health, locks=locks
         ),
         credential_sets=credential_sets,
-        validation=ValidationService(registries=registries, vaults=vaults, access=access, dns_suffix=suffix),
+        validation=ValidationService(
+            registries=registries, secrets=secrets, access=access, dns_suffix=suffix
+        ),
     )
 
 

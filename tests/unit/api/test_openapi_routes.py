@@ -80,7 +80,7 @@ EXPECTED_SUCCESS = {
     ("/api/registries/{registry}/cache-rules", "get"): {"200"},
     ("/api/registries/{registry}/cache-rules", "post"): {"200", "201"},
     ("/api/registries/{registry}/cache-rules/{name}", "put"): {"200", "201"},
-    ("/api/registries/{registry}/cache-rules/{name}", "delete"): {"204"},
+    ("/api/registries/{registry}/cache-rules/{name}", "delete"): {"204", "200"},  # 200: ?cleanup=true
     ("/api/registries/{registry}/credential-sets/{name}", "put"): {"200", "201"},
     ("/api/registries/{registry}/credential-sets/{name}", "delete"): {"204"},
     ("/api/registries/{registry}/cache-rules/{name}/validate", "post"): {"200"},
