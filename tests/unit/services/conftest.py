@@ -29,12 +29,15 @@ class World:
     secret_rules: SecretRules
 
 
-def make_world(*, allowed_vaults: frozenset[str] = frozenset()) -> World:
-    """Services over fresh fakes; ``allowed_vaults`` is the deployment's ALLOWED_VAULTS."""
+def make_world(
+    *, allowed_vaults: frozenset[str] = frozenset(), locks: ProvisioningLocks | None = None
+) -> World:
+    """Services over fresh fakes; ``allowed_vaults`` is the deployment's ALLOWED_VAULTS, ``locks`` may carry a
+    lease store."""
     azure = FakeAzure()
     azure.add_registry("demoregistry")
     registries, vaults = FakeRegistries(azure), FakeVaults(azure)
-    locks = ProvisioningLocks(None)
+    locks = locks or ProvisioningLocks(None)
     access = AccessService(
         vaults=vaults,
         roles=FakeRoles(azure),
