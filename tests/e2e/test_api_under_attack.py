@@ -1,0 +1,99 @@
+"""Issue 7 on the real stack: credentials that cannot work create nothing, a crashed instance's lease answers
+"retry after N s", Azure's throttling passes through with its Retry-After, and hostile bodies are 400s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from shared.azure.tables import AzureTableStore
+from shared.state.leases import TableLeaseStore
+from tests.e2e.conftest import KV, SUBSCRIPTION, Stack, credentials, put
+
+RULE_ID = (
+    f"/subscriptions/{SUBSCRIPTION}/resourceGroups/demo-rg/providers/Microsoft.ContainerRegistry/registries/"
+    "demoregistry/cacheRules/ubuntu"
+)
+
+
+def _sets(stack: Stack) -> list[str]:
+    answer = requests.get(stack.sets_url(), timeout=30)
+    answer.raise_for_status()
+    return [s["name"] for s in answer.json()["value"]]
+
+
+def test_docker_hub_credentials_for_another_upstream_create_nothing(clean: Stack) -> None:
+    body = {
+        "sourceRepository": "ghcr.io/org/app",
+        "targetRepository": "org/app",
+        "credentials": credentials(),
+    }
+
+    answer = put(clean.rules_url("org-app"), body)
+
+    assert answer.status_code == 400, answer.text
+    problem = answer.json()
+    assert problem["reason"] == "UpstreamAuthenticationFailed"
+    assert problem["failedStep"] == "credentialHealth" and problem["notRolledBack"] == []
+    assert requests.get(clean.rules_url("org-app"), timeout=30).status_code == 404
+    assert _sets(clean) == []
+
+
+def test_a_missing_secret_or_made_up_version_is_refused_before_any_write(clean: Stack) -> None:
+    for uri in (f"{KV}/secrets/no-such-secret", f"{KV}/secrets/dockerhub-password/{'0' * 32}"):
+        body: dict[str, Any] = {
+            "sourceRepository": "docker.io/library/ubuntu",
+            "targetRepository": "ubuntu",
+            "credentials": credentials(passwordSecretUri=uri),
+        }
+        answer = put(clean.rules_url("ubuntu"), body)
+
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["errors"][0]["message"].startswith("SecretMissing")
+    assert clean.arm_writes() == []
+
+
+def test_a_lease_left_by_a_crashed_instance_answers_busy_with_retry_after(clean: Stack) -> None:
+    from azure.data.tables import TableServiceClient
+
+    service = TableServiceClient.from_connection_string(clean.azurite.connection_string)
+    table = service.create_table_if_not_exists("acrcacheleases")
+    crashed = TableLeaseStore(AzureTableStore(lambda: table, name="acrcacheleases"))
+    assert crashed.try_acquire(RULE_ID, "crashed-instance", 120)
+    try:
+        answer = put(clean.rules_url("ubuntu"), {**_docker(), "credentials": credentials()})
+    finally:
+        crashed.release(RULE_ID, "crashed-instance")
+
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["type"].endswith("#resource-busy")
+    wait = int(answer.headers["Retry-After"])
+    assert 100 <= wait <= 120
+    assert answer.json()["detail"] == f"another request holds this rule ('ubuntu'); retry after {wait} s"
+    assert clean.arm_writes() == []
+
+
+def _docker() -> dict[str, str]:
+    return {"sourceRepository": "docker.io/library/ubuntu", "targetRepository": "ubuntu"}
+
+
+def test_throttling_passes_through_with_azures_retry_after(clean: Stack) -> None:
+    fault = {"method": "GET", "pathRegex": "/cacheRules", "status": 429, "retryAfter": 1, "count": 20}
+    clean.emulator.control("PUT", "/_emulator/faults", json=[fault]).raise_for_status()
+    try:
+        answer = requests.get(clean.rules_url(), timeout=120)
+    finally:
+        clean.emulator.control("PUT", "/_emulator/faults", json=[]).raise_for_status()
+
+    assert answer.status_code == 429, answer.text
+    assert answer.headers["Retry-After"] == "1"
+
+
+def test_hostile_bodies_are_400_malformed_body(clean: Stack) -> None:
+    for body in (b"[" * 60_000, b'{"sourceRepository": "a", "sourceRepository": "b"}'):
+        answer = requests.put(
+            clean.rules_url("ubuntu"), data=body, headers={"Content-Type": "application/json"}, timeout=30
+        )
+        assert answer.status_code == 400, answer.text[:300]
+        assert answer.json()["type"].endswith("#malformed-body")
