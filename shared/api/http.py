@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.api.problems import problem_type, retry_after_of, status_of, to_problem
-from shared.domain.errors import AutopilotError, MalformedBody, PayloadTooLarge, UnsupportedMediaType
+from shared.domain.errors import (
+    AutopilotError,
+    MalformedBody,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from shared.logs import event
 
 log = logging.getLogger(__name__)
@@ -76,6 +82,8 @@ def problem(error: AutopilotError, request: ApiRequest) -> ApiResponse:
     status = status_of(error)
     wait = retry_after_of(error)
     headers = {"Retry-After": str(wait)} if wait is not None else {}
+    if isinstance(error, MethodNotAllowed):
+        headers["Allow"] = ", ".join(error.allowed)
     return ApiResponse(
         status=status,
         body=to_problem(error, instance=request.path),

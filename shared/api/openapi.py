@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from shared.api.problems import PROBLEM_BASE
-from shared.api.routes import META_TAG, ROUTES, RULE_TAG, RULES, SET_TAG, Route, Success
+from shared.api.routes import META_TAG, REGISTRY_TAG, ROUTES, RULE_TAG, RULES, SET_TAG, Route, Success
 from shared.domain.names import RESOURCE_NAME_MAX, RESOURCE_NAME_MIN
 from shared.domain.upstreams import CredentialPolicy, credential_policy, supported_upstreams
 
@@ -47,6 +47,7 @@ PROBLEM_STATUSES: dict[int, tuple[str, str]] = {
     401: ("Unauthorized", "The caller is not authenticated (missing function key or Entra ID principal)."),
     403: ("Forbidden", "The caller lacks the app role this deployment requires."),
     404: ("NotFound", "The registry, cache rule or credential set does not exist."),
+    405: ("MethodNotAllowed", "The route does not offer this method; `Allow` lists those it does."),
     409: (
         "Conflict",
         "The request conflicts with the registry's state (`existing` shows what is there), or another request "
@@ -426,6 +427,39 @@ def _schemas() -> Json:
         "ValidationResult": _validation_result(),
         "FieldError": _field_error(),
         "Problem": _problem(),
+        "RegistryList": _object(
+            "Every registry in the managed subscriptions, sorted by name.",
+            {
+                "value": _array(
+                    _object(
+                        "A registry and how many cache rules it has.",
+                        {
+                            "name": _string("Registry name.", pattern=None),
+                            "id": _string("ARM resource ID.", pattern=None),
+                            "subscriptionId": _string("Subscription.", pattern=None),
+                            "resourceGroup": _string("Resource group.", pattern=None),
+                            "loginServer": _string("The registry's login server.", pattern=None),
+                            "cacheRules": {
+                                "type": "integer",
+                                "minimum": 0,
+                                "description": "Cache rule count.",
+                            },
+                        },
+                        required=(
+                            "name",
+                            "id",
+                            "subscriptionId",
+                            "resourceGroup",
+                            "loginServer",
+                            "cacheRules",
+                        ),
+                    ),
+                    "The registries.",
+                ),
+                "count": {"type": "integer", "minimum": 0, "description": "How many there are."},
+            },
+            required=("value", "count"),
+        ),
         "CacheRuleDeleted": _object(
             "What became of a deleted rule's credential set under ?cleanup=true.",
             {
@@ -466,7 +500,11 @@ def _parameters() -> Json:
 
 def _problem_responses() -> Json:
     responses: Json = {}
+    # 405 answers a method an operation does not offer, so no operation lists it (the info text states it).
+    used = {status for route in ROUTES for status in route.errors}
     for status, (name, description) in PROBLEM_STATUSES.items():
+        if status not in used:
+            continue
         response: Json = {"description": description, "content": {PROBLEM_JSON: {"schema": _ref("Problem")}}}
         if status in RETRY_AFTER_STATUSES:
             response["headers"] = {
@@ -563,10 +601,11 @@ def document() -> dict[str, Any]:
             "summary": "Azure Container Registry artifact cache rules and credential sets, kept healthy.",
             "description": "Errors are RFC 9457 problem details (application/problem+json). Every route needs a "
             "function key; a deployment may also require an Entra ID app role (X-MS-CLIENT-PRINCIPAL from App "
-            "Service authentication).",
+            "Service authentication). A method a path does not list answers 405 with `Allow`. Every request has "
+            "a time budget (REQUEST_DEADLINE_SECONDS): past it the answer is 504 with what was and was not done.",
         },
         "servers": [{"url": "/", "description": "The function app (locally http://localhost:7071)."}],
-        "tags": [{"name": t} for t in (RULE_TAG, SET_TAG, META_TAG)],
+        "tags": [{"name": t} for t in (REGISTRY_TAG, RULE_TAG, SET_TAG, META_TAG)],
         "security": [{name: []} for name in _security_schemes()],
         "paths": _paths(),
         "components": {

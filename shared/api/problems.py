@@ -40,6 +40,9 @@ PROBLEM_TYPES: dict[type[e.AutopilotError], ProblemType] = {
     ),
     e.Unauthorized: ProblemType(status=401, slug="unauthorized", title="Authentication is required"),
     e.Forbidden: ProblemType(status=403, slug="forbidden", title="The caller lacks the required app role"),
+    e.MethodNotAllowed: ProblemType(
+        status=405, slug="method-not-allowed", title="The route does not offer this method"
+    ),
     e.RegistryNotFound: ProblemType(status=404, slug="registry-not-found", title="Registry not found"),
     e.CacheRuleNotFound: ProblemType(status=404, slug="cache-rule-not-found", title="Cache rule not found"),
     e.CredentialSetNotFound: ProblemType(

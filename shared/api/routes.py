@@ -6,12 +6,13 @@ the blueprint from :data:`ROUTES` and ``shared.api.openapi`` documents the same 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from shared.api import views
 from shared.api.auth import PRINCIPAL_HEADER, require_role
-from shared.api.http import ApiRequest, ApiResponse, handle, json_body
+from shared.api.http import ApiRequest, ApiResponse, handle, json_body, problem
+from shared.domain.errors import MethodNotAllowed
 from shared.domain.requests import (
     check_resource_name,
     parse_cache_rule,
@@ -50,6 +51,10 @@ def _body(request: ApiRequest, services: Services) -> object:
 
 def _location(request: ApiRequest, name: str) -> dict[str, str]:
     return {"Location": f"/api/registries/{_registry(request)}/cache-rules/{name}"}
+
+
+def list_registries(request: ApiRequest, services: Services) -> ApiResponse:
+    return ApiResponse(status=200, body=views.registry_list_view(services.reads.registry_summaries()))
 
 
 def list_cache_rules(request: ApiRequest, services: Services) -> ApiResponse:
@@ -139,6 +144,25 @@ def openapi_document(request: ApiRequest, services: Services) -> ApiResponse:
     return ApiResponse(status=200, body=document())
 
 
+# Every template is registered for all of these, so a method a route does not offer gets this app's 405 with
+# ``Allow`` (RFC 9110) rather than the host's bare 404.
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def dispatch(
+    handlers: Mapping[str, Handler], request: ApiRequest, *, services: Callable[[], Services] = get_services
+) -> ApiResponse:
+    """Run the template's handler for the request's method, or answer 405 naming the methods it offers."""
+    handler = handlers.get(request.method)
+    if handler is None:
+        allowed = tuple(handlers)
+        error = MethodNotAllowed(
+            f"{request.method} is not offered here; use {', '.join(allowed)}", allowed=allowed
+        )
+        return problem(error, request)
+    return run(handler, request, services=services)
+
+
 def run(
     handler: Handler, request: ApiRequest, *, services: Callable[[], Services] = get_services
 ) -> ApiResponse:
@@ -191,6 +215,7 @@ RULE = RULES + "/{name}"
 SETS = "registries/{registry}/credential-sets"
 SET = SETS + "/{name}"
 RULE_TAG, SET_TAG, META_TAG = "Cache rules", "Credential sets", "Meta"
+REGISTRY_TAG = "Registries"
 
 _RULE_WRITE = (
     Success(status=200, description="The rule already exists as asked.", schema="CacheRule", location=True),
@@ -218,6 +243,16 @@ _RULE_DELETED = (
 )
 
 ROUTES: tuple[Route, ...] = (
+    Route(
+        method="GET",
+        template="registries",
+        handler=list_registries,
+        operation_id="listRegistries",
+        summary="List the registries in the managed subscriptions, with their cache rule counts",
+        tag=REGISTRY_TAG,
+        success=(Success(status=200, description="The registries in scope.", schema="RegistryList"),),
+        errors=(401, 403, 429, 500, 502, 503, 504),
+    ),
     Route(
         method="GET",
         template=RULES,

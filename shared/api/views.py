@@ -6,7 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from shared.domain.models import CacheRule, CredentialHealth, CredentialSet, Registry
-from shared.domain.results import CredentialSetState, RuleDeleted, RuleState, ValidationReport
+from shared.domain.results import (
+    CredentialSetState,
+    RegistrySummary,
+    RuleDeleted,
+    RuleState,
+    ValidationReport,
+)
 
 
 def health_view(health: CredentialHealth) -> dict[str, Any]:
@@ -65,6 +71,23 @@ def validation_view(report: ValidationReport) -> dict[str, Any]:
         "checks": [
             {"name": c.name, "status": c.status, "code": c.code, "message": c.message} for c in report.checks
         ],
+    }
+
+
+def registry_list_view(summaries: Sequence[RegistrySummary]) -> dict[str, Any]:
+    return {
+        "value": [
+            {
+                "name": s.registry.name,
+                "id": s.registry.id,
+                "subscriptionId": s.registry.subscription_id,
+                "resourceGroup": s.registry.resource_group,
+                "loginServer": s.registry.login_server,
+                "cacheRules": s.cache_rules,
+            }
+            for s in summaries
+        ],
+        "count": len(summaries),
     }
 
 

@@ -84,6 +84,16 @@ class Forbidden(AutopilotError):
     transient = False
 
 
+class MethodNotAllowed(AutopilotError):
+    """The resource exists as a route but does not offer this operation (``allowed`` lists those it does)."""
+
+    transient = False
+
+    def __init__(self, detail: str, *, allowed: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(detail, **kwargs)
+        self.allowed = allowed
+
+
 class RegistryNotFound(AutopilotError):
     transient = False
 

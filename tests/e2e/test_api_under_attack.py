@@ -97,3 +97,20 @@ def test_hostile_bodies_are_400_malformed_body(clean: Stack) -> None:
         )
         assert answer.status_code == 400, answer.text[:300]
         assert answer.json()["type"].endswith("#malformed-body")
+
+
+def test_registries_in_scope_are_listed_with_rule_counts(clean: Stack) -> None:
+    assert put(clean.rules_url("ubuntu"), {**_docker(), "credentials": credentials()}).status_code == 201
+
+    answer = requests.get(f"{clean.api}/registries", timeout=30)
+
+    assert answer.status_code == 200, answer.text
+    by_name = {r["name"]: r for r in answer.json()["value"]}
+    assert by_name["demoregistry"]["cacheRules"] == 1
+
+
+def test_a_method_a_route_does_not_offer_is_405_with_allow(clean: Stack) -> None:
+    answer = requests.get(clean.rules_url("ubuntu") + "/validate", timeout=30)
+
+    assert answer.status_code == 405, answer.text
+    assert answer.headers["Allow"] == "POST"

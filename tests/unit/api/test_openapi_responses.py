@@ -127,6 +127,8 @@ def _instance(cls: type[AutopilotError]) -> AutopilotError:
         return cls("busy", retry_after=12, extensions={"retryAfterSeconds": 12})
     if cls is domain_errors.CredentialsRefused:
         return cls("refused", code="SecretNotFound")
+    if cls is domain_errors.MethodNotAllowed:
+        return cls("GET is not offered here", allowed=("POST",))
     return cls(
         "something failed", errors=[FieldError(field="name", message="is required")], extensions={"x": 1}
     )
