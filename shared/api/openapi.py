@@ -15,7 +15,13 @@ from typing import Any
 from shared.api.problems import PROBLEM_BASE
 from shared.api.routes import META_TAG, REGISTRY_TAG, ROUTES, RULE_TAG, RULES, SET_TAG, Route, Success
 from shared.domain.names import RESOURCE_NAME_MAX, RESOURCE_NAME_MIN
-from shared.domain.upstreams import CredentialPolicy, credential_policy, supported_upstreams
+from shared.domain.upstreams import (
+    DOCKER_HUB,
+    DOCKER_HUB_ALIASES,
+    CredentialPolicy,
+    credential_policy,
+    supported_upstreams,
+)
 
 Json = dict[str, Any]
 
@@ -140,6 +146,18 @@ def _upstreams_with(*policies: CredentialPolicy) -> str:
     return ", ".join(u for u in supported_upstreams() if credential_policy(u.replace("*", "x")) in policies)
 
 
+def _login_server_pattern() -> str:
+    """Exactly the login servers a credential set PUT accepts, so a schema-valid one is never refused."""
+    accepting = (CredentialPolicy.REQUIRED, CredentialPolicy.OPTIONAL)
+    hosts = [u for u in supported_upstreams() if not u.startswith("*") and credential_policy(u) in accepting]
+    if credential_policy(DOCKER_HUB) in accepting:
+        hosts += sorted(DOCKER_HUB_ALIASES)
+    suffixes = [u[1:] for u in supported_upstreams() if u.startswith("*")]
+    literal = [_any_case(h).replace(".", r"\.") for h in hosts]
+    suffixed = [r"[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*" + _any_case(x).replace(".", r"\.") for x in suffixes]
+    return r"^\s*(" + "|".join(literal + suffixed) + r")\s*$"  # the parser strips surrounding blanks
+
+
 # --- request schemas --------------------------------------------------------------------------------------
 
 
@@ -169,7 +187,8 @@ def _cache_rule_input(*, with_name: bool) -> Json:
             examples=["docker.io/library/ubuntu", "ghcr.io/org/app", "quay.io/org/*"],
         ),
         "targetRepository": _string(
-            "Repository inside the registry (no host name); a wildcard source needs a wildcard target.",
+            "Repository inside the registry (no host name); a wildcard source needs a wildcard target. Upper "
+            "case is stored lowercased (registry repository names are lowercase): the answer shows the stored name.",
             examples=["ubuntu", "org/*"],
         ),
         "credentialSet": _nullable(_name("An existing credential set of the registry (or null for none)")),
@@ -210,7 +229,9 @@ def _credential_set_input() -> Json:
         {
             "loginServer": _string(
                 "Upstream login server (case-insensitive) that accepts credentials: "
-                f"{_upstreams_with(CredentialPolicy.REQUIRED, CredentialPolicy.OPTIONAL)}.",
+                f"{_upstreams_with(CredentialPolicy.REQUIRED, CredentialPolicy.OPTIONAL)} "
+                "(Docker Hub's aliases mean docker.io).",
+                pattern=_login_server_pattern(),
                 examples=["docker.io"],
             ),
             "usernameSecretUri": _secret_uri("username"),

@@ -272,6 +272,9 @@ INVALID = [
     ("CredentialSetPatch", {"usernameSecretUri": U, "credentialSetName": "abcde"}),
     ("CredentialSetPatch", {"usernameSecretUri": "ftp://demo-kv.vault.azure.net/secrets/u"}),
     ("CredentialSetPatch", [U]),
+    # The schema states the login servers that accept credentials, so these fail it as they fail the parser.
+    ("CredentialSetPut", {"loginServer": "mcr.microsoft.com", **CREDS}),
+    ("CredentialSetPut", {"loginServer": "0", **CREDS}),
 ]
 
 # Refused by the parsers for reasons the schema only documents (upstream policy, tags, wildcards, host names).
@@ -284,7 +287,6 @@ SEMANTIC_ONLY = [
     ),
     ("CacheRulePut", {"sourceRepository": "ghcr.io/org/app:1.0", "targetRepository": "app"}, "tag"),
     ("CacheRulePut", {"sourceRepository": "ghcr.io/org/*", "targetRepository": "app"}, "wildcard"),
-    ("CredentialSetPut", {"loginServer": "mcr.microsoft.com", **CREDS}, "that accepts credentials"),
 ]
 
 
