@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
 
 from shared.azure.tables import AzureTableStore
 from shared.state.leases import TableLeaseStore
-from tests.e2e.conftest import KV, SUBSCRIPTION, Stack, credentials, put
+from tests.e2e.conftest import KV, REGISTRY, REPO_ROOT, SUBSCRIPTION, Stack, app_env, credentials, put
+from tests.support.devhost import start_devhost
 
 RULE_ID = (
     f"/subscriptions/{SUBSCRIPTION}/resourceGroups/demo-rg/providers/Microsoft.ContainerRegistry/registries/"
@@ -114,3 +117,35 @@ def test_a_method_a_route_does_not_offer_is_405_with_allow(clean: Stack) -> None
 
     assert answer.status_code == 405, answer.text
     assert answer.headers["Allow"] == "POST"
+
+
+def test_two_instances_a_slow_write_keeps_its_lease_and_the_other_is_told_to_wait(clean: Stack) -> None:
+    """Instance A's rule PUT stalls in Azure for longer than three lease lifetimes; A renews its lease meanwhile,
+    so instance B (sharing Azurite) never takes over: it answers resource-busy and A's 201 stands whole."""
+    env = app_env(clean.emulator, clean.azurite, LEASE_TTL_SECONDS="3", LEASE_WAIT_SECONDS="5")
+    stall = {"method": "PUT", "pathRegex": "/cacheRules/ubuntu", "delayMs": 10_000, "count": 1}
+    body = {**_docker(), "credentials": credentials()}
+    with start_devhost(REPO_ROOT, env=env) as a, start_devhost(REPO_ROOT, env=env) as b:
+        clean.emulator.control("PUT", "/_emulator/faults", json=[stall]).raise_for_status()
+        url = f"/api/registries/{REGISTRY}/cache-rules/ubuntu"
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            first = pool.submit(put, a.url + url, body)
+            _until_azure_sees(clean, "PUT", "/accessPolicies/add")  # the stalled rule PUT comes next
+            second = put(b.url + url, body)
+            first_answer = first.result()
+
+    assert first_answer.status_code == 201, first_answer.text
+    assert second.status_code == 409, second.text
+    assert second.json()["type"].endswith("#resource-busy") and "Retry-After" in second.headers
+    shown = requests.get(clean.rules_url("ubuntu"), timeout=30).json()
+    assert shown["credentialSet"]["health"]["status"] == "Healthy"
+    assert len([r for r in clean.arm_writes() if "/cacheRules/" in r["path"]]) == 1
+
+
+def _until_azure_sees(stack: Stack, method: str, path_part: str) -> None:
+    """Wait (bounded) until the emulator has answered the request (its log records answers)."""
+    for _ in range(300):
+        if any(r["method"] == method and path_part in r["path"] for r in stack.emulator.requests_log()):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"Azure never saw {method} {path_part}")
