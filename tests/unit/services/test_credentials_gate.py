@@ -3,6 +3,7 @@ the service's definite verdict ending the wait, Failed sets never reused, and cl
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -268,3 +269,23 @@ def test_cleanup_keeps_a_set_another_rule_uses_or_a_user_named(world: World) -> 
     assert not shared.cleaned and "alpine" in (shared.kept_because or "")
     assert not named.cleaned and "not made by this app" in (named.kept_because or "")
     assert not plain.cleaned and len(world.azure.sets) == 2
+
+
+def test_every_delete_patch_and_grant_removal_logs_a_structured_event(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    secrets = _secrets(world)
+    world.rules.put("demoregistry", _rule(world, credentials=secrets))
+    _named_set(world, "second-set", "demo-kv")
+    with caplog.at_level(logging.INFO):
+        world.rules.patch("demoregistry", "ubuntu", "second-set")
+        world.rules.delete("demoregistry", "ubuntu", cleanup=True)
+        world.sets.delete("demoregistry", "second-set")
+
+    events = {r.__dict__.get("event"): r.__dict__ for r in caplog.records}
+    assert events["CacheRuleUpdated"]["credentialSet"] == "second-set"
+    assert events["CacheRuleDeleted"]["cacheRule"] == "ubuntu"
+    assert events["CredentialSetKept"]["credentialSet"] == "second-set", "a set a user named stays on cleanup"
+    assert events["CredentialSetDeleted"]["why"] == "DELETE"
+    assert events["GrantRemoved"]["why"] == "credential set deleted"
+    assert events["GrantRemoved"]["principalId"] == events["CredentialSetDeleted"]["principalId"]

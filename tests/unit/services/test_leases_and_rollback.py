@@ -17,6 +17,7 @@ from shared.services.locks import ProvisioningLocks
 from shared.services.rollback import Rollback
 from shared.state.leases import TableLeaseStore
 from shared.state.memory import MemoryTableStore
+from tests.fakes.azure import FakeRegistries, FakeVaults
 from tests.unit.services.conftest import World, make_world
 
 REQUEST = ApiRequest(method="PUT", path="/api/x", route_params={}, headers={}, params={}, body=b"")
@@ -168,3 +169,26 @@ def test_steps_left_behind_are_listed_with_what_to_do(world: World) -> None:
     assert "remove the access policy" in left["action"] and left["id"].endswith("/vaults/demo-kv")
     assert "left for an operator" in caught.value.detail
     assert any(r.startswith("credentialSet:") for r in extensions["rolledBack"])
+
+
+def test_the_next_request_finishes_what_a_crashed_one_left(world: World) -> None:
+    spec = _spec(world)
+    assert spec.credentials is not None
+    registry = world.azure.registries["demoregistry"]
+    # The crashed request had made the app's own set and its grant, and died before the rule.
+    left = FakeRegistries(world.azure).create_credential_set(
+        registry,
+        spec.credentials.credential_set_name,
+        login_server="docker.io",
+        username_uri=spec.credentials.username.uri,
+        password_uri=spec.credentials.password.uri,
+    )
+    FakeVaults(world.azure).add_secret_get_policy(
+        world.azure.vaults["demo-kv"], tenant_id="t", object_id=left.principal_id or ""
+    )
+    world.azure.writes.clear()
+
+    state = world.rules.put("demoregistry", spec).value
+
+    assert world.azure.writes == ["create cacheRule ubuntu"], "the set and grant are reused, nothing doubled"
+    assert state.credential_set is not None and state.credential_set.principal_id == left.principal_id
