@@ -148,14 +148,48 @@ def _upstreams_with(*policies: CredentialPolicy) -> str:
 
 def _login_server_pattern() -> str:
     """Exactly the login servers a credential set PUT accepts, so a schema-valid one is never refused."""
-    accepting = (CredentialPolicy.REQUIRED, CredentialPolicy.OPTIONAL)
-    hosts = [u for u in supported_upstreams() if not u.startswith("*") and credential_policy(u) in accepting]
-    if credential_policy(DOCKER_HUB) in accepting:
+    return r"^\s*" + _hosts(CredentialPolicy.REQUIRED, CredentialPolicy.OPTIONAL) + r"\s*$"
+
+
+def _hosts(*policies: CredentialPolicy) -> str:
+    """Upstream hosts (and Docker Hub's aliases) of the given policies, as a case-insensitive alternation."""
+    hosts = [u for u in supported_upstreams() if not u.startswith("*") and credential_policy(u) in policies]
+    if credential_policy(DOCKER_HUB) in policies:
         hosts += sorted(DOCKER_HUB_ALIASES)
-    suffixes = [u[1:] for u in supported_upstreams() if u.startswith("*")]
     literal = [_any_case(h).replace(".", r"\.") for h in hosts]
-    suffixed = [r"[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*" + _any_case(x).replace(".", r"\.") for x in suffixes]
-    return r"^\s*(" + "|".join(literal + suffixed) + r")\s*$"  # the parser strips surrounding blanks
+    suffixed = [
+        r"[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*" + _any_case(u[1:]).replace(".", r"\.")
+        for u in supported_upstreams()
+        if u.startswith("*") and credential_policy(u.replace("*", "x")) in policies
+    ]
+    return "(" + "|".join(literal + suffixed) + ")"
+
+
+# A source with no host (one segment, or a first segment without '.' or ':' that is not 'localhost') is Docker Hub's.
+_LEAD = r"^\s*/*"
+_DOCKER_HUB_IMPLIED = r"([^/\s][^/]*/*\s*$|(?![lL][oO][cC][aA][lL][hH][oO][sS][tT]/)[^/.:\s][^/.:]*/)"
+_ALL = (CredentialPolicy.REQUIRED, CredentialPolicy.OPTIONAL, CredentialPolicy.FORBIDDEN)
+
+
+def _source_pattern() -> str:
+    """Sources on an upstream artifact cache supports."""
+    return f"{_LEAD}({_DOCKER_HUB_IMPLIED}|{_hosts(*_ALL)}/)"
+
+
+def _credential_rules() -> list[Json]:
+    """The upstream credential policy as schema: a schema-valid body is never refused for it."""
+    given = {
+        "anyOf": [
+            {"required": ["credentials"], "properties": {"credentials": {"type": "object"}}},
+            {"required": ["credentialSet"], "properties": {"credentialSet": {"type": "string"}}},
+        ]
+    }
+    required = f"{_LEAD}({_DOCKER_HUB_IMPLIED}|{_hosts(CredentialPolicy.REQUIRED)}/)"
+    forbidden = f"{_LEAD}{_hosts(CredentialPolicy.FORBIDDEN)}/"
+    return [
+        {"anyOf": [{"properties": {"sourceRepository": {"not": {"pattern": required}}}}, given]},
+        {"anyOf": [{"properties": {"sourceRepository": {"not": {"pattern": forbidden}}}}, {"not": given}]},
+    ]
 
 
 # --- request schemas --------------------------------------------------------------------------------------
@@ -184,6 +218,7 @@ def _cache_rule_input(*, with_name: bool) -> Json:
         "sourceRepository": _string(
             "Upstream repository as users write it: 'ubuntu' is docker.io/library/ubuntu; host aliases and "
             "upper case are normalised; no tag or digest; '*' only as the last segment (wildcard rule).",
+            pattern=_source_pattern(),
             examples=["docker.io/library/ubuntu", "ghcr.io/org/app", "quay.io/org/*"],
         ),
         "targetRepository": _string(
@@ -209,7 +244,8 @@ def _cache_rule_input(*, with_name: bool) -> Json:
             "not": {
                 "required": ["credentialSet", "credentials"],
                 "properties": {"credentialSet": {"type": "string"}, "credentials": {"type": "object"}},
-            }
+            },
+            "allOf": _credential_rules(),
         },
     )
 
