@@ -149,3 +149,20 @@ def _until_azure_sees(stack: Stack, method: str, path_part: str) -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"Azure never saw {method} {path_part}")
+
+
+def test_a_registry_made_outside_the_app_is_usable_once_listed(clean: Stack) -> None:
+    assert requests.get(clean.rules_url(), timeout=30).status_code == 200  # the registry cache is warm
+    path = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/demo-rg/providers/Microsoft.ContainerRegistry/registries/"
+    clean.arm(
+        "PUT",
+        path + "madeoutside",
+        params={"api-version": "2025-11-01"},
+        json={"location": "westus", "sku": {"name": "Standard"}},
+    )
+
+    listed = requests.get(f"{clean.api}/registries", timeout=30).json()
+    rules = requests.get(f"{clean.api}/registries/madeoutside/cache-rules", timeout=30)
+
+    assert "madeoutside" in [r["name"] for r in listed["value"]]
+    assert rules.status_code == 200, rules.text
