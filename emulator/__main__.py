@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-from emulator.server import serve
+from emulator.server import PortInUse, serve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,7 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--seed", choices=["demo"], default=None)
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    serve(args.port, args.data_dir.resolve(), args.seed)
+    try:
+        serve(args.port, args.data_dir.resolve(), args.seed)
+    except PortInUse as exc:
+        print(f"emulator: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from emulator.backends.keyvault_data import SecretVersion
+from emulator.fleet import seed_fleet
 from emulator.http import Request, Response, Router, ServiceError
 from emulator.seed import apply_seed
 
@@ -109,6 +110,18 @@ def _version_view(bundle: dict[str, Any], version: SecretVersion) -> dict[str, A
     return dict(bundle, version=version.version)
 
 
+def put_subscription(state: EmulatorState, request: Request, subscription: str) -> Response:
+    """Another Azure subscription (body `{"displayName"?, "tenantId"?}`): ARM lists it and groups can be made
+    in it. 201 when new, 200 when it existed (then only the fields given change)."""
+    found, created = state.resources.put_subscription(subscription, request.json_object())
+    return Response(201 if created else 200, found.to_json())
+
+
+def post_fleet(state: EmulatorState, request: Request) -> Response:
+    """Seed a fleet for benchmarks (see emulator.fleet): no events, not in the request log."""
+    return Response(200, seed_fleet(state, request.json_object()))
+
+
 def put_repositories(state: EmulatorState, request: Request, registry: str) -> Response:
     """Test helper: the repositories that already exist in a registry (targets must not collide)."""
     body = request.json()
@@ -146,6 +159,8 @@ def register(router: Router) -> None:
     router.add("POST", r"/_emulator/clock", advance_clock)
     router.add("PUT", r"/_emulator/secrets/(?P<vault>[^/]+)/(?P<name>[^/]+)", put_secret)
     router.add("PUT", r"/_emulator/registries/(?P<registry>[^/]+)/repositories", put_repositories)
+    router.add("PUT", r"/_emulator/subscriptions/(?P<subscription>[^/]+)", put_subscription)
+    router.add("POST", r"/_emulator/fleet", post_fleet)
     router.add(
         "PUT",
         r"/_emulator/event-subscriptions/(?P<name>[^/]+)",

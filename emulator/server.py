@@ -4,6 +4,7 @@ publish endpoint, Key Vault data plane or ARM (with auth, throttling, faults, la
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import socket
 import ssl
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 
 from emulator import control, dataplane, identity_endpoint
 from emulator.arm import authorization, containerregistry, keyvault, resources
-from emulator.arm.framework import operation_status
+from emulator.arm.framework import operation_result, operation_status
 from emulator.http import Request, Response, Router, ServiceError
 from emulator.state import EmulatorState
 from emulator.tls import ensure_certificates
@@ -28,7 +29,12 @@ WRITE_METHODS = {"PUT", "PATCH", "DELETE", "POST"}
 
 def build_arm_router() -> Router:
     router = Router()
-    router.add("GET", r"(?P<rid>/subscriptions/.+)/operationStatuses/(?P<op>[^/]+)", operation_status)
+    router.add("GET", r"/subscriptions/.+/operationStatuses/(?P<op>[^/]+)", operation_status)
+    router.add(
+        "GET",
+        r"/subscriptions/[^/]+(?:/providers/[^/]+/locations/[^/]+)?/operationResults/(?P<op>[^/]+)",
+        operation_result,
+    )
     authorization.register(router)  # any scope: before the providers whose paths it may contain
     resources.register(router)
     containerregistry.register(router)
@@ -64,8 +70,10 @@ class EmulatorServer(ThreadingHTTPServer):
             self.state.check_secret_expiry()
 
     def server_close(self) -> None:
-        self._stop.set()
-        self.state.events.close()
+        # Also called by socketserver when binding fails, before __init__ set anything up.
+        if hasattr(self, "_stop"):
+            self._stop.set()
+            self.state.events.close()
         super().server_close()
 
 
@@ -235,8 +243,19 @@ def fault_response(fault: Any) -> Response:
     return Response(error.status, error.body(), error.headers)
 
 
+class PortInUse(Exception):
+    """Another process already listens on the port."""
+
+
 def serve(port: int, data_dir: Path, seed: str | None) -> None:
-    server = EmulatorServer(port, data_dir, seed)
+    try:
+        server = EmulatorServer(port, data_dir, seed)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(
+                f"port {port} on 127.0.0.1 is already in use (another emulator?); stop it or pass --port"
+            ) from exc
+        raise
     print(json.dumps({"url": f"https://127.0.0.1:{port}", "ca": str(data_dir / "ca.pem")}), flush=True)
     try:
         server.serve_forever(poll_interval=0.2)

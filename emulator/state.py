@@ -52,7 +52,9 @@ class EmulatorState:
             now=self.clock.now,
             refresh_seconds=lambda: self.settings.healthRefreshSeconds,
         )
-        self.registries = ContainerRegistryBackend(self._new_identity, self.health.evaluate)
+        self.registries = ContainerRegistryBackend(
+            self._new_identity, self.identity.delete, self.health.evaluate
+        )
         self.operations = Operations(self.clock.now, lambda: self.settings)
         self.throttle = Throttle(self.clock.now)
         self.faults = Faults()
@@ -98,14 +100,14 @@ class EmulatorState:
 
     # events ------------------------------------------------------------------------------------------
     def emit_resource(
-        self, resource_id: str, operation: str, principal_id: str | None, *, delete: bool = False
+        self, resource_id: str, operation: str, principal_id: str | None, *, method: str
     ) -> None:
-        event_type = (
-            "Microsoft.Resources.ResourceDeleteSuccess"
-            if delete
-            else "Microsoft.Resources.ResourceWriteSuccess"
-        )
-        if operation.endswith("/action"):
+        """A Microsoft.Resources event for an ARM request that succeeded; `method` is the request's own verb
+        (a PATCH stays PATCH in httpRequest.method), DELETE makes it a ResourceDeleteSuccess."""
+        event_type = "Microsoft.Resources.ResourceWriteSuccess"
+        if method == "DELETE":
+            event_type = "Microsoft.Resources.ResourceDeleteSuccess"
+        elif operation.endswith("/action"):
             event_type = "Microsoft.Resources.ResourceActionSuccess"
         self.events.emit_resource(
             event_type=event_type,
@@ -114,6 +116,7 @@ class EmulatorState:
             operation_name=operation,
             principal_id=principal_id or "",
             tenant_id=TENANT_ID,
+            http_method=method,
         )
 
     def emit_keyvault(

@@ -27,7 +27,9 @@ def put_assignment(state: EmulatorState, request: Request, scope: str, name: str
         _scope(scope), name, request.json_object(), state.clock.now()
     )
     if created:
-        state.emit_resource(assignment.id, ASSIGNMENT_TYPE + "/write", request.principal_id)
+        state.emit_resource(
+            assignment.id, ASSIGNMENT_TYPE + "/write", request.principal_id, method=request.method
+        )
     return Response(201 if created else 200, assignment.to_json())
 
 
@@ -41,7 +43,7 @@ def delete_assignment(state: EmulatorState, request: Request, scope: str, name: 
     removed = state.authorization.delete(_scope(scope), name)
     if removed is None:
         return Response(204)
-    state.emit_resource(removed.id, ASSIGNMENT_TYPE + "/delete", request.principal_id, delete=True)
+    state.emit_resource(removed.id, ASSIGNMENT_TYPE + "/delete", request.principal_id, method="DELETE")
     return Response(200, removed.to_json())
 
 

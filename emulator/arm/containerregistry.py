@@ -7,11 +7,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from emulator.arm.framework import check_not_deleting, delete_answer, page, require_api_version, write_answer
+from emulator.arm.framework import (
+    check_not_deleting,
+    delete_answer,
+    page,
+    require_api_version,
+    results_path,
+    write_answer,
+)
 from emulator.arm.resources import RG, SUB, add_tracked_type
 from emulator.backends.containerregistry import (
     CACHE_RULE_TYPE,
     CREDENTIAL_SET_TYPE,
+    PROVIDER,
     REGISTRY_TYPE,
     CacheRule,
     ContainerRegistryBackend,
@@ -74,7 +82,13 @@ def delete_registry(state: EmulatorState, request: Request, sub: str, rg: str, r
         set_state=_state_setter(found),
         remove=lambda: state.registries.delete_registry(found),
         prefix="registries",
+        poll_path=_delete_poll_path(found),
     )
+
+
+def _delete_poll_path(registry: Registry) -> Callable[[str], str]:
+    """Deletes of a registry and of its children are polled under the registry's region (recordings)."""
+    return results_path(registry.subscription, PROVIDER, registry.location)
 
 
 def list_registries(state: EmulatorState, request: Request, sub: str, rg: str | None = None) -> Response:
@@ -82,8 +96,8 @@ def list_registries(state: EmulatorState, request: Request, sub: str, rg: str | 
     state.resources.check_subscription(sub)
     if rg is not None:
         state.resources.group(sub, rg)
-    items = [r.to_json() for r in state.registries.list_registries(sub, rg)]
-    return Response(200, page(state, request, items))
+    items = state.registries.list_registries(sub, rg)
+    return Response(200, page(state, request, items, render=Registry.to_json))
 
 
 def check_name(state: EmulatorState, request: Request, sub: str) -> Response:
@@ -106,9 +120,10 @@ class _Children(Generic[Child]):
     collection: Callable[[Registry], dict[str, Child]]
     lookup: Callable[[ContainerRegistryBackend, Registry, str], Child]
     create_or_replace: Callable[
-        [ContainerRegistryBackend, Registry, str, dict[str, Any], float], tuple[Child, bool]
+        [ContainerRegistryBackend, Registry, str, dict[str, Any], str | None, float], tuple[Child, bool]
     ]
-    update: Callable[[ContainerRegistryBackend, Child, Registry, dict[str, Any]], bool]
+    update: Callable[[ContainerRegistryBackend, Child, Registry, dict[str, Any], str | None, float], bool]
+    remove: Callable[[ContainerRegistryBackend, Registry, str], None]
     render: Callable[[EmulatorState, Child], dict[str, Any]]
 
     def _write_answer(
@@ -128,8 +143,8 @@ class _Children(Generic[Child]):
 
     def list(self, state: EmulatorState, request: Request, sub: str, rg: str, registry: str) -> Response:
         found = _registry(state, request, sub, rg, registry)
-        items = [self.render(state, child) for _, child in sorted(self.collection(found).items())]
-        return Response(200, page(state, request, items))
+        children = [child for _, child in sorted(self.collection(found).items())]
+        return Response(200, page(state, request, children, render=lambda child: self.render(state, child)))
 
     def get(
         self, state: EmulatorState, request: Request, sub: str, rg: str, registry: str, name: str
@@ -145,7 +160,7 @@ class _Children(Generic[Child]):
         if existing is not None:
             check_not_deleting(existing.provisioning_state, name)
         child, created = self.create_or_replace(
-            state.registries, found, name, request.json_object(), state.clock.now()
+            state.registries, found, name, request.json_object(), request.principal_id, state.clock.now()
         )
         return self._write_answer(state, request, child, asynchronous=created, pending_state="Creating")
 
@@ -155,29 +170,27 @@ class _Children(Generic[Child]):
         found = _registry(state, request, sub, rg, registry)
         child = self.lookup(state.registries, found, name)
         check_not_deleting(child.provisioning_state, name)
-        changed = self.update(state.registries, child, found, request.json_object())
+        changed = self.update(
+            state.registries, child, found, request.json_object(), request.principal_id, state.clock.now()
+        )
         return self._write_answer(state, request, child, asynchronous=changed, pending_state="Updating")
 
     def delete(
         self, state: EmulatorState, request: Request, sub: str, rg: str, registry: str, name: str
     ) -> Response:
         found = _registry(state, request, sub, rg, registry)
-        children = self.collection(found)
-        child = children.get(name.lower())
+        child = self.collection(found).get(name.lower())
         if child is None:
             return Response(204)
-
-        def remove() -> None:
-            children.pop(name.lower(), None)
-
         return delete_answer(
             state,
             request,
             resource_id=child.id,
             operation=self.resource_type + DELETE,
             set_state=_state_setter(child),
-            remove=remove,
+            remove=lambda: self.remove(state.registries, found, name),
             prefix=self.prefix,
+            poll_path=_delete_poll_path(found),
         )
 
 
@@ -201,6 +214,7 @@ CACHE_RULES = _Children[CacheRule](
     lookup=ContainerRegistryBackend.cache_rule,
     create_or_replace=ContainerRegistryBackend.put_cache_rule,
     update=ContainerRegistryBackend.patch_cache_rule,
+    remove=ContainerRegistryBackend.delete_cache_rule,
     render=lambda state, rule: cache_rule_json(rule),
 )
 CREDENTIAL_SETS = _Children[CredentialSet](
@@ -209,7 +223,10 @@ CREDENTIAL_SETS = _Children[CredentialSet](
     collection=lambda registry: registry.credential_sets,
     lookup=ContainerRegistryBackend.credential_set,
     create_or_replace=ContainerRegistryBackend.put_credential_set,
-    update=lambda backend, cs, registry, body: backend.patch_credential_set(cs, body),
+    update=lambda backend, cs, registry, body, principal, now: backend.patch_credential_set(
+        cs, body, principal, now
+    ),
+    remove=ContainerRegistryBackend.delete_credential_set,
     render=_credential_set_view,
 )
 

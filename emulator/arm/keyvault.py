@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import copy
+from typing import TYPE_CHECKING, Any
 
 from emulator.arm.framework import page, require_api_version
 from emulator.arm.resources import RG, add_tracked_type
-from emulator.backends.keyvault_mgmt import VAULT_TYPE
+from emulator.backends.keyvault_mgmt import VAULT_TYPE, Vault
 from emulator.http import Request, Response, Router
 
 if TYPE_CHECKING:
@@ -26,25 +27,31 @@ def put_vault(state: EmulatorState, request: Request, sub: str, rg: str, vault: 
     require_api_version(request)
     state.resources.group(sub, rg)
     before = state.vaults.by_name(vault)
-    policies_before = list(before.access_policies) if before else None
+    access_before = _access_model(before) if before else None
     found, created = state.vaults.put_vault(
         sub, rg, vault, request.json_object(), request.principal_id, state.clock.now()
     )
-    state.emit_resource(found.id, VAULT_TYPE + "/write", request.principal_id)
-    if not created and policies_before != found.access_policies:
+    state.emit_resource(found.id, VAULT_TYPE + "/write", request.principal_id, method=request.method)
+    if not created and access_before != _access_model(found):
         state.emit_keyvault("VaultAccessPolicyChanged", found.name, "", None, None, None)
     return Response(201 if created else 200, found.to_json())
+
+
+def _access_model(vault: Vault) -> tuple[bool, list[dict[str, Any]]]:
+    """What VaultAccessPolicyChanged reports a change of: the policies, and the switch between access policies
+    and RBAC (Key Vault's Event Grid schema doc: the event is also sent on that switch)."""
+    return vault.rbac, copy.deepcopy(vault.access_policies)
 
 
 def patch_vault(state: EmulatorState, request: Request, sub: str, rg: str, vault: str) -> Response:
     require_api_version(request)
     state.resources.group(sub, rg)
     found = state.vaults.vault(sub, rg, vault)
-    policies_before = list(found.access_policies)
+    access_before = _access_model(found)
     state.vaults.patch_vault(found, request.json_object())
     found.touch(request.principal_id, state.clock.now())
-    state.emit_resource(found.id, VAULT_TYPE + "/write", request.principal_id)
-    if policies_before != found.access_policies:
+    state.emit_resource(found.id, VAULT_TYPE + "/write", request.principal_id, method=request.method)
+    if access_before != _access_model(found):
         state.emit_keyvault("VaultAccessPolicyChanged", found.name, "", None, None, None)
     return Response(200, found.to_json())
 
@@ -57,7 +64,7 @@ def delete_vault(state: EmulatorState, request: Request, sub: str, rg: str, vaul
         return Response(204)
     state.secrets.drop_vault(found.name)
     state.vaults.delete_vault(found)
-    state.emit_resource(found.id, VAULT_TYPE + "/delete", request.principal_id, delete=True)
+    state.emit_resource(found.id, VAULT_TYPE + "/delete", request.principal_id, method="DELETE")
     return Response(200)
 
 
@@ -77,7 +84,9 @@ def update_access_policy(
     found = state.vaults.vault(sub, rg, vault)
     applied = state.vaults.update_access_policy(found, kind.lower(), request.json_object())
     found.touch(request.principal_id, state.clock.now())
-    state.emit_resource(found.id, VAULT_TYPE + "/accessPolicies/write", request.principal_id)
+    state.emit_resource(
+        found.id, VAULT_TYPE + "/accessPolicies/write", request.principal_id, method=request.method
+    )
     state.emit_keyvault("VaultAccessPolicyChanged", found.name, "", None, None, None)
     body = {
         "type": f"{VAULT_TYPE}/accessPolicies",

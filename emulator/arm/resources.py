@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from emulator.arm.framework import page, require_api_version
+from emulator.arm.framework import page, poll_url, require_api_version, retry_after
 from emulator.backends.common import rg_id
 from emulator.constants import ACR_LOGIN_SUFFIX, KEYVAULT_DNS_SUFFIX, LOGIN_ENDPOINT
 from emulator.http import Handler, Request, Response, Router, ServiceError
@@ -63,14 +63,15 @@ def metadata_endpoints(state: EmulatorState, request: Request) -> Response:
 
 
 def list_subscriptions(state: EmulatorState, request: Request) -> Response:
+    """The subscriptions of the caller's tenant (its token's `tid`)."""
     require_api_version(request)
-    return Response(200, page(state, request, state.resources.subscriptions()))
+    found = state.resources.subscriptions(request.tenant_id)
+    return Response(200, page(state, request, found, render=lambda s: s.to_json()))
 
 
 def get_subscription(state: EmulatorState, request: Request, sub: str) -> Response:
     require_api_version(request)
-    state.resources.check_subscription(sub)
-    return Response(200, state.resources.subscriptions()[0])
+    return Response(200, state.resources.subscription(sub).to_json())
 
 
 def list_groups(state: EmulatorState, request: Request, sub: str) -> Response:
@@ -90,7 +91,10 @@ def put_group(state: EmulatorState, request: Request, sub: str, rg: str) -> Resp
     require_api_version(request)
     group, created = state.resources.put_group(sub, rg, request.json_object())
     state.emit_resource(
-        rg_id(sub, group.name), "Microsoft.Resources/subscriptions/resourceGroups/write", request.principal_id
+        rg_id(sub, group.name),
+        "Microsoft.Resources/subscriptions/resourceGroups/write",
+        request.principal_id,
+        method=request.method,
     )
     return Response(201 if created else 200, group.to_json())
 
@@ -114,11 +118,12 @@ def delete_group(state: EmulatorState, request: Request, sub: str, rg: str) -> R
             resource_id,
             "Microsoft.Resources/subscriptions/resourceGroups/delete",
             request.principal_id,
-            delete=True,
+            method="DELETE",
         ),
+        pending="Deleting",
+        poll_path=lambda op_id: f"/subscriptions/{sub}/operationresults/{op_id}",
     )
-    location = f"{request.base_url}{resource_id}/operationStatuses/{op.id}?api-version={request.query['api-version']}"
-    return Response(202, None, {"Location": location, "Retry-After": "1"})
+    return Response(202, None, {"Location": poll_url(request, op.poll_path), **retry_after(state)})
 
 
 def _tracked(state: EmulatorState, sub: str, group: str | None) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import dataclass
 from typing import Protocol
 
 from emulator.http import ServiceError
@@ -18,6 +19,34 @@ def iso(ts: float) -> str:
 def iso_z(ts: float) -> str:
     """Timestamp in the systemData form of the examples (2020-01-01T12:00:00.0000000Z)."""
     return iso(ts).removesuffix("+00:00") + "Z"
+
+
+@dataclass(slots=True)
+class SystemData:
+    """ARM `systemData`: who created and last changed a resource, and when (the recordings show it on cache
+    rules and credential sets). Callers are service principals or managed identities: "Application"."""
+
+    created_by: str
+    created_at: float
+    modified_by: str
+    modified_at: float
+
+    @classmethod
+    def new(cls, principal: str | None, now: float) -> SystemData:
+        return cls(principal or "", now, principal or "", now)
+
+    def touch(self, principal: str | None, now: float) -> None:
+        self.modified_by, self.modified_at = principal or "", now
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "createdBy": self.created_by,
+            "createdByType": "Application",
+            "createdAt": iso(self.created_at),
+            "lastModifiedBy": self.modified_by,
+            "lastModifiedByType": "Application",
+            "lastModifiedAt": iso(self.modified_at),
+        }
 
 
 def rg_id(subscription: str, group: str) -> str:

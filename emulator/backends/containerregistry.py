@@ -1,15 +1,22 @@
 """Microsoft.ContainerRegistry: registries, cache rules and credential sets with the artifact cache's rules.
 
 Error codes (status): names -> InvalidResourceName (400); docker.io without a credential set ->
-EnforceDockerAuthentication (400); other upstreams that need one -> CredentialsRequired (400); upstreams that
-take none -> CredentialsNotSupported (400); unknown upstream -> UnsupportedUpstream (400); bad source/target ->
-InvalidSourceRepository / InvalidTargetRepository (400); target already a repository or another rule's
-target -> TargetRepositoryAlreadyPresentInRegistry (409); nested/overlapping wildcard rules ->
-CacheRuleWildcardConflict (409); more than 1,000 rules -> CacheRuleQuotaExceeded (400); credential set missing
--> CredentialSetNotFound (400); its loginServer differs from the source's -> CredentialSetLoginServerMismatch
-(400); changing an immutable property -> PropertyChangeNotAllowed (400); malformed Key Vault secret URI ->
-InvalidSecretIdentifier (400). Only EnforceDockerAuthentication and TargetRepositoryAlreadyPresentInRegistry
-are codes Microsoft documents; the others are the emulator's clear names for documented rules.
+EnforceDockerAuthentication (400); other upstreams that need one -> CredentialsRequired (400); unknown
+upstream -> UnsupportedUpstream (400); bad source/target -> InvalidSourceRepository / InvalidTargetRepository
+(400); target already a repository or another rule's target -> TargetRepositoryAlreadyPresentInRegistry (409);
+a wildcard target over repositories that already exist -> TargetRepositoryPrefixMatchesExistingRegistries (409);
+nested/overlapping wildcard rules -> CacheRuleWildcardConflict (409); more than 1,000 rules ->
+CacheRuleQuotaExceeded (400); credential set missing -> CredentialSetNotFound (400); its loginServer differs
+from the source's -> CredentialSetLoginServerMismatch (400); changing an immutable property ->
+PropertyChangeNotAllowed (400); malformed Key Vault secret URI -> InvalidSecretIdentifier (400).
+EnforceDockerAuthentication, TargetRepositoryAlreadyPresentInRegistry and
+TargetRepositoryPrefixMatchesExistingRegistries are the service's own codes (azure-reference README); the
+others, and every status of a 409 besides TargetRepositoryAlreadyPresentInRegistry, are assumptions: the
+emulator's clear names for documented rules.
+
+Upstreams that serve anonymous pulls (mcr.microsoft.com, public.ecr.aws, registry.access.redhat.com) still
+accept a credential set: the 2026 azure-cli recording creates one for mcr.microsoft.com and a rule using it,
+both Succeeded; the other two are assumed to behave alike.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.backends.common import check_name, in_scope, iso, not_found, rg_id
+from emulator.backends.common import SystemData, check_name, in_scope, iso, not_found, rg_id
 from emulator.backends.secret_uri import parse_secret_uri
 from emulator.constants import ACR_LOGIN_SUFFIX, TENANT_ID
 from emulator.http import ServiceError
@@ -31,11 +38,11 @@ CREDENTIAL_SET_TYPE = f"{REGISTRY_TYPE}/credentialSets"
 MAX_CACHE_RULES = 1000
 NAME_PATTERN = r"[a-zA-Z0-9-]*"
 
-REQUIRED, OPTIONAL, FORBIDDEN = "required", "optional", "forbidden"
+REQUIRED, OPTIONAL = "required", "optional"
 UPSTREAMS = {
     "docker.io": REQUIRED,
-    "mcr.microsoft.com": FORBIDDEN,
-    "public.ecr.aws": FORBIDDEN,
+    "mcr.microsoft.com": OPTIONAL,
+    "public.ecr.aws": OPTIONAL,
     "ghcr.io": OPTIONAL,
     "quay.io": OPTIONAL,
     "registry.k8s.io": OPTIONAL,
@@ -43,7 +50,7 @@ UPSTREAMS = {
     "nvcr.io": OPTIONAL,
     "registry.redhat.io": REQUIRED,
     "dhi.io": REQUIRED,
-    "registry.access.redhat.com": FORBIDDEN,
+    "registry.access.redhat.com": OPTIONAL,
 }
 _SEGMENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
 
@@ -68,7 +75,7 @@ class AuthCredential:
     password_uri: str
 
 
-@dataclass
+@dataclass(slots=True)
 class CredentialSet:
     registry_id: str
     name: str
@@ -76,6 +83,7 @@ class CredentialSet:
     credentials: list[AuthCredential]
     principal_id: str
     created: float
+    system_data: SystemData
     provisioning_state: str = "Succeeded"
     health: list[dict[str, Any]] = field(default_factory=list)
     health_evaluated: float | None = None
@@ -85,7 +93,7 @@ class CredentialSet:
         return f"{self.registry_id}/credentialSets/{self.name}"
 
 
-@dataclass
+@dataclass(slots=True)
 class CacheRule:
     registry_id: str
     name: str
@@ -93,6 +101,7 @@ class CacheRule:
     target: str
     credential_set_id: str | None
     created: float
+    system_data: SystemData
     provisioning_state: str = "Succeeded"
     identity: dict[str, Any] | None = None
 
@@ -165,6 +174,7 @@ def cache_rule_json(rule: CacheRule) -> dict[str, Any]:
     body: dict[str, Any] = {"type": CACHE_RULE_TYPE, "id": rule.id, "name": rule.name}
     if rule.identity:
         body["identity"] = rule.identity
+    body["systemData"] = rule.system_data.to_json()
     body["properties"] = properties
     return body
 
@@ -182,9 +192,11 @@ def credential_set_json(cs: CredentialSet) -> dict[str, Any]:
         credentials.append(item)
     return {
         "type": CREDENTIAL_SET_TYPE,
-        "identity": {"principalId": cs.principal_id, "tenantId": TENANT_ID, "type": "SystemAssigned"},
+        # "systemAssigned", lower-case: as the service writes it (azure-cli recordings, 2023 and 2026)
+        "identity": {"principalId": cs.principal_id, "tenantId": TENANT_ID, "type": "systemAssigned"},
         "id": cs.id,
         "name": cs.name,
+        "systemData": cs.system_data.to_json(),
         "properties": {
             "loginServer": cs.login_server,
             "authCredentials": credentials,
@@ -207,13 +219,20 @@ def _split_source(source: Any) -> tuple[str, str]:
             f"Source repository '{source}' must be '<login server>/<repository>'.",
         )
     _check_repository_path("InvalidSourceRepository", "Source", path)
-    if host == "docker.io" and "/" not in path:
-        raise ServiceError(
-            400,
-            "InvalidSourceRepository",
-            f"Docker Hub official images live under library/: use 'docker.io/library/{path}'.",
-        )
     return host, path
+
+
+def same_source(a: str, b: str) -> bool:
+    """Whether two sources name one upstream repository. `docker.io/<name>` means `docker.io/library/<name>`
+    (artifact-cache overview: "if you don't include the library path, artifact cache will automatically
+    include it"). Assumption: the rule stores and answers the source as given (no source shows otherwise);
+    only comparisons use the library form."""
+    return _canonical_source(a) == _canonical_source(b)
+
+
+def _canonical_source(source: str) -> str:
+    host, _, path = source.partition("/")
+    return f"{host}/library/{path}" if host == "docker.io" and "/" not in path else source
 
 
 def _check_repository_path(code: str, label: str, path: str) -> None:
@@ -249,9 +268,13 @@ def _nested(a: str, b: str) -> bool:
 
 class ContainerRegistryBackend:
     def __init__(
-        self, new_identity: Callable[[], str], evaluate_health: Callable[[CredentialSet], None]
+        self,
+        new_identity: Callable[[], str],
+        drop_identity: Callable[[str], None],
+        evaluate_health: Callable[[CredentialSet], None],
     ) -> None:
         self._new_identity = new_identity
+        self._drop_identity = drop_identity
         self._evaluate_health = evaluate_health
         self.registries: dict[str, Registry] = {}  # by lowercase name: registry names are global
 
@@ -318,7 +341,20 @@ class ContainerRegistryBackend:
         return [r for _, r in sorted(self.registries.items()) if in_scope(r, subscription, group)]
 
     def delete_registry(self, registry: Registry) -> None:
+        """The registry goes with its rules, credential sets and their system identities; grants those
+        identities held stay behind in vaults and role assignments, as in Azure."""
+        for name in list(registry.credential_sets):
+            self.delete_credential_set(registry, name)
         self.registries.pop(registry.name.lower(), None)
+
+    def delete_cache_rule(self, registry: Registry, name: str) -> None:
+        registry.cache_rules.pop(name.lower(), None)
+
+    def delete_credential_set(self, registry: Registry, name: str) -> None:
+        """A system-assigned identity is deleted with its resource."""
+        cs = registry.credential_sets.pop(name.lower(), None)
+        if cs is not None:
+            self._drop_identity(cs.principal_id)
 
     # cache rules ------------------------------------------------------------------------------------
     def cache_rule(self, registry: Registry, name: str) -> CacheRule:
@@ -342,10 +378,6 @@ class ContainerRegistryBackend:
                     400, "CredentialsRequired", f"Upstream '{source_host}' requires a credential set."
                 )
             return None
-        if policy == FORBIDDEN:
-            raise ServiceError(
-                400, "CredentialsNotSupported", f"Upstream '{source_host}' does not accept credentials."
-            )
         if not isinstance(resource_id, str):
             raise ServiceError(
                 400, "InvalidCredentialSetResourceId", "credentialSetResourceId must be a string."
@@ -380,7 +412,7 @@ class ContainerRegistryBackend:
             if any(repo.startswith(prefix) for repo in registry.repositories):
                 raise ServiceError(
                     409,
-                    "TargetRepositoryAlreadyPresentInRegistry",
+                    "TargetRepositoryPrefixMatchesExistingRegistries",
                     f"Repositories under '{rule.target}' already exist in registry '{registry.name}'.",
                 )
             for other in registry.cache_rules.values():
@@ -403,7 +435,7 @@ class ContainerRegistryBackend:
             )
 
     def put_cache_rule(
-        self, registry: Registry, name: str, body: dict[str, Any], now: float
+        self, registry: Registry, name: str, body: dict[str, Any], principal: str | None, now: float
     ) -> tuple[CacheRule, bool]:
         check_name("cache rule", name, 5, 50, NAME_PATTERN)
         props = body.get("properties") or {}
@@ -413,22 +445,34 @@ class ContainerRegistryBackend:
         cs_id = self._resolve_credential_set(registry, props.get("credentialSetResourceId"), host)
         existing = registry.cache_rules.get(name.lower())
         if existing is not None:
-            if existing.source != source or existing.target != props["targetRepository"]:
+            if not same_source(existing.source, source) or existing.target != props["targetRepository"]:
                 raise ServiceError(
                     400,
                     "PropertyChangeNotAllowed",
                     "sourceRepository and targetRepository of a cache rule cannot be changed.",
                 )
             existing.credential_set_id = cs_id
+            existing.system_data.touch(principal, now)
             return existing, False
-        rule = CacheRule(registry.id, name, source, props["targetRepository"], cs_id, now, "Creating")
+        rule = CacheRule(
+            registry.id,
+            name,
+            source,
+            props["targetRepository"],
+            cs_id,
+            now,
+            SystemData.new(principal, now),
+            "Creating",
+        )
         if isinstance(body.get("identity"), dict):
             rule.identity = _user_assigned_view(body["identity"])
         self._check_conflicts(registry, rule)
         registry.cache_rules[name.lower()] = rule
         return rule, True
 
-    def patch_cache_rule(self, rule: CacheRule, registry: Registry, body: dict[str, Any]) -> bool:
+    def patch_cache_rule(
+        self, rule: CacheRule, registry: Registry, body: dict[str, Any], principal: str | None, now: float
+    ) -> bool:
         """Apply a PATCH; True when something changed."""
         unknown = set(body) - {"properties", "identity"}
         props = body.get("properties") or {}
@@ -445,6 +489,8 @@ class ContainerRegistryBackend:
         cs_id = self._resolve_credential_set(registry, props["credentialSetResourceId"], host)
         changed = cs_id != rule.credential_set_id
         rule.credential_set_id = cs_id
+        if changed:
+            rule.system_data.touch(principal, now)
         return changed
 
     # credential sets -------------------------------------------------------------------------------
@@ -480,17 +526,14 @@ class ContainerRegistryBackend:
         return credentials
 
     def put_credential_set(
-        self, registry: Registry, name: str, body: dict[str, Any], now: float
+        self, registry: Registry, name: str, body: dict[str, Any], principal: str | None, now: float
     ) -> tuple[CredentialSet, bool]:
         check_name("credential set", name, 5, 50, NAME_PATTERN)
         props = body.get("properties") or {}
         login_server = props.get("loginServer")
         if not isinstance(login_server, str) or not login_server:
             raise ServiceError(400, "InvalidLoginServer", "properties.loginServer is required.")
-        if upstream_policy(login_server) == FORBIDDEN:
-            raise ServiceError(
-                400, "CredentialsNotSupported", f"Upstream '{login_server}' does not accept credentials."
-            )
+        upstream_policy(login_server)  # refuses an unsupported upstream
         credentials = self._auth_credentials(props.get("authCredentials"))
         existing = registry.credential_sets.get(name.lower())
         if existing is not None:
@@ -499,16 +542,26 @@ class ContainerRegistryBackend:
                     400, "PropertyChangeNotAllowed", "loginServer of a credential set cannot be changed."
                 )
             existing.credentials = credentials
+            existing.system_data.touch(principal, now)
             self._evaluate_health(existing)
             return existing, False
         cs = CredentialSet(
-            registry.id, name, login_server.lower(), credentials, self._new_identity(), now, "Creating"
+            registry.id,
+            name,
+            login_server.lower(),
+            credentials,
+            self._new_identity(),
+            now,
+            SystemData.new(principal, now),
+            "Creating",
         )
         registry.credential_sets[name.lower()] = cs
         self._evaluate_health(cs)
         return cs, True
 
-    def patch_credential_set(self, cs: CredentialSet, body: dict[str, Any]) -> bool:
+    def patch_credential_set(
+        self, cs: CredentialSet, body: dict[str, Any], principal: str | None, now: float
+    ) -> bool:
         props = body.get("properties") or {}
         unknown = set(body) - {"properties", "identity"}
         unknown |= {f"properties.{k}" for k in set(props) - {"authCredentials"}}
@@ -531,6 +584,8 @@ class ContainerRegistryBackend:
         credentials = self._auth_credentials(props["authCredentials"])
         changed = credentials != cs.credentials
         cs.credentials = credentials
+        if changed:
+            cs.system_data.touch(principal, now)
         self._evaluate_health(cs)
         return changed
 

@@ -7,13 +7,14 @@ URIs follow the latest version, versioned URIs stay pinned. Health is re-evaluat
 and when `healthRefreshSeconds` have passed since the last evaluation (0 = on every read).
 
 errorCode values (first failing check wins, username secret before password secret):
-- VaultNotFound: the secret URI names a vault that does not exist;
-- AccessDenied: the identity has no secret `get` grant on the vault;
-- SecretNotFound: the secret (or the pinned version) does not exist;
-- SecretDisabled: the secret version is disabled;
-- SecretNotYetValid: the emulator clock is before the version's nbf;
-- SecretExpired: the emulator clock is at or after the version's exp;
-- UpstreamAuthenticationFailed: the username/password pair does not log in at the login server.
+- Forbidden: the identity has no secret `get` grant on the vault. Code and access-policy message are the
+  service's (2026 azure-cli recording: Key Vault's own message, naming the vault and its region). The RBAC
+  vault's message is Key Vault's RBAC denial text: an assumption, no recording shows it;
+- SecretNotFound: the secret (or the pinned version) does not exist, with Key Vault's message (Key Vault's own
+  code for a missing secret);
+- assumptions (no source shows what the service reports): VaultNotFound (the URI names no vault),
+  SecretDisabled, SecretNotYetValid, SecretExpired (Key Vault itself serves expired and not-yet-valid secrets,
+  so the service may not flag them), UpstreamAuthenticationFailed (the pair does not log in upstream).
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from typing import Any
 
 from emulator.backends.access import VaultAccess
 from emulator.backends.containerregistry import AuthCredential, CredentialSet
-from emulator.backends.keyvault_data import KeyVaultDataBackend
-from emulator.backends.keyvault_mgmt import KeyVaultMgmtBackend
+from emulator.backends.keyvault_data import KeyVaultDataBackend, secret_not_found_message
+from emulator.backends.keyvault_mgmt import KeyVaultMgmtBackend, Vault
 from emulator.backends.secret_uri import parse_secret_uri
 from emulator.backends.upstreams import UpstreamAccounts
+from emulator.constants import TENANT_ID
 from emulator.http import ServiceError
 
 
@@ -81,18 +83,11 @@ class HealthEvaluator:
         if vault is None:
             raise _Unhealthy("VaultNotFound", f"The {label} secret's vault '{ref.vault}' does not exist.")
         if not self._access.allowed(cs.principal_id, vault, "get"):
-            model = "role assignment" if vault.rbac else "access policy"
-            raise _Unhealthy(
-                "AccessDenied",
-                f"The credential set identity {cs.principal_id} has no secret get permission ({model}) on "
-                f"vault '{vault.name}' for the {label} secret.",
-            )
+            raise _Unhealthy("Forbidden", _forbidden_message(cs.principal_id, vault, ref.name))
         found = self._secrets.find(ref.vault, ref.name, ref.version)
         if found is None:
-            pinned = f" version {ref.version}" if ref.version else ""
-            raise _Unhealthy(
-                "SecretNotFound", f"The {label} secret '{ref.name}'{pinned} was not found in '{vault.name}'."
-            )
+            label_id = f"{ref.name}/{ref.version}" if ref.version else ref.name
+            raise _Unhealthy("SecretNotFound", secret_not_found_message(label_id))
         _, version = found
         now = self._now()
         if not version.enabled:
@@ -104,3 +99,21 @@ class HealthEvaluator:
         if version.exp is not None and now >= version.exp:
             raise _Unhealthy("SecretExpired", f"The {label} secret '{ref.name}' expired at {version.exp}.")
         return version.value
+
+
+def _forbidden_message(principal_id: str, vault: Vault, secret: str) -> str:
+    caller = f"appid={principal_id};oid={principal_id};iss=https://sts.windows.net/{TENANT_ID}/"
+    where = f"{vault.name};location={vault.location}"
+    if vault.rbac:
+        return (
+            "Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or "
+            "role definitions were changed recently, please observe propagation time.\r\n"
+            f"Caller: {caller}\r\nAction: 'Microsoft.KeyVault/vaults/secrets/getSecret/action'\r\n"
+            f"Resource: '{vault.id.lower()}/secrets/{secret}'\r\nAssignment: (not found)\r\n"
+            f"DecisionReason: 'DeniedWithNoValidRBAC' \r\nVault: {where}\r\n"
+        )
+    return (
+        f"The user, group or application 'name=microsoft.containerregistry/registries;{caller}' does not have "
+        f"secrets get permission on key vault '{where}'. For help resolving this issue, please see "
+        "https://go.microsoft.com/fwlink/?linkid=2125287"
+    )

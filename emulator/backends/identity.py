@@ -65,6 +65,10 @@ class IdentityBackend:
         self.principals[principal.principal_id] = principal
         return principal
 
+    def delete(self, principal_id: str) -> None:
+        """A system-assigned identity ends with its resource."""
+        self.principals.pop(principal_id, None)
+
     def issue(self, principal_id: str, resource: str) -> dict[str, Any]:
         """Answer of the App Service managed identity endpoint (api-version 2019-08-01)."""
         issued = int(time.time())

@@ -74,6 +74,14 @@ class Secret:
         return body
 
 
+def secret_not_found_message(label: str) -> str:
+    """Key Vault's message for a missing secret (name or name/version)."""
+    return (
+        f"A secret with (name/id) {label} was not found in this key vault. If you recently deleted this "
+        "secret you may be able to recover it using the correct recovery command."
+    )
+
+
 def _epoch(value: Any, name: str) -> int | None:
     if value is None:
         return None
@@ -131,12 +139,7 @@ class KeyVaultDataBackend:
         found = self.find(vault, name, version)
         if found is None:
             label = f"{name}/{version}" if version else name
-            raise ServiceError(
-                404,
-                "SecretNotFound",
-                f"A secret with (name/id) {label} was not found in this key vault. If you recently deleted this "
-                "secret you may be able to recover it using the correct recovery command.",
-            )
+            raise ServiceError(404, "SecretNotFound", secret_not_found_message(label))
         return found
 
     def update(

@@ -30,7 +30,8 @@ VAULT_POLICY_CHANGED = "Microsoft.KeyVault.VaultAccessPolicyChanged"
 
 # Key Vault's object type -> the collection segment of its Azure-form identifier.
 _KV_COLLECTIONS = {"Secret": "secrets", "Key": "keys", "Certificate": "certificates"}
-# Resource events carry the ARM request's verb; ARM actions are POSTs.
+# Resource events carry the ARM request's verb (PATCH stays PATCH); these are the defaults when the caller
+# does not name it (ARM actions are POSTs).
 _RESOURCE_METHODS = {
     "Microsoft.Resources.ResourceWriteSuccess": "PUT",
     "Microsoft.Resources.ResourceDeleteSuccess": "DELETE",
@@ -192,6 +193,7 @@ def resource_event(
     tenant_id: str,
     status: str,
     now: float,
+    http_method: str | None = None,
 ) -> dict[str, Any]:
     """A Resources event on the subscription topic; the subject is the resource's ID."""
     if event_type not in RESOURCE_EVENT_TYPES:
@@ -214,7 +216,7 @@ def resource_event(
         "httpRequest": {
             "clientRequestId": new_event_id(),
             "clientIpAddress": "127.0.0.1",
-            "method": _RESOURCE_METHODS[event_type],
+            "method": http_method or _RESOURCE_METHODS[event_type],
             "url": _request_url(resource_id, operation_name, event_type),
         },
         "resourceProvider": operation_name.split("/", 1)[0],

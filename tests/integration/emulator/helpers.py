@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import requests
@@ -176,3 +177,24 @@ def health(http: Http, name: str = "dockerhub") -> dict[str, Any]:
     assert answer.status_code == 200, answer.text
     result: dict[str, Any] = answer.json()["properties"]["authCredentials"][0]["credentialHealth"]
     return result
+
+
+def wait_for_event(received: list[dict[str, Any]], event_type: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for event in received:
+            if event["eventType"] == event_type:
+                return event
+        time.sleep(0.05)
+    raise AssertionError(f"no {event_type} in {[e['eventType'] for e in received]}")
+
+
+def wait_for_events(received: list[dict[str, Any]], event_type: str, count: int) -> list[dict[str, Any]]:
+    """The first `count` delivered events of `event_type`, in delivery order (waits up to 10 s)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = [e for e in list(received) if e["eventType"] == event_type]
+        if len(found) >= count:
+            return found[:count]
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} {event_type} in {[e['eventType'] for e in received]}")

@@ -45,7 +45,38 @@ def local(value: Any) -> Any:
     return json.loads(text)
 
 
+CHILD_TYPES = (
+    "Microsoft.ContainerRegistry/registries/cacheRules",
+    "Microsoft.ContainerRegistry/registries/credentialSets",
+)
+SYSTEM_DATA_KEYS = (
+    "createdBy",
+    "createdByType",
+    "createdAt",
+    "lastModifiedBy",
+    "lastModifiedByType",
+    "lastModifiedAt",
+)
+
+
+def as_recorded(example: Any) -> Any:
+    """The 2025-11-01 examples as the service answers in the azure-cli recordings (2026): cache rules and
+    credential sets carry systemData, and a credential set's identity type is written "systemAssigned"."""
+    if isinstance(example, list):
+        return [as_recorded(item) for item in example]
+    if not isinstance(example, dict):
+        return example
+    body = {key: as_recorded(value) for key, value in example.items()}
+    if body.get("type") in CHILD_TYPES:
+        body.setdefault("systemData", dict.fromkeys(SYSTEM_DATA_KEYS, ""))
+        if body.get("identity", {}).get("type") == "SystemAssigned":
+            body["identity"]["type"] = "systemAssigned"
+    return body
+
+
 def assert_shape(expected: Any, actual: Any, where: str = "$") -> None:
+    if where == "$":
+        expected = as_recorded(expected)
     if isinstance(expected, dict):
         assert isinstance(actual, dict), f"{where}: {actual!r}"
         assert set(actual) == set(expected), f"{where}: keys {sorted(actual)} != {sorted(expected)}"
@@ -220,9 +251,14 @@ def test_delete(acr: Http, file: str, collection: str) -> None:
     name = "myCredentialSet" if collection == "credentialSets" else "myCacheRule"
     first = acr("DELETE", f"{registry_base()}/{collection}/{name}", **{"api-version": api})
     assert first.status_code == 202 and first.content == b""
-    _status_url_ok(first.headers["Location"], collection, name, collection.lower(), api)
-    assert int(first.headers.get("Retry-After", "1")) >= 1
-    assert acr("GET", first.headers["Location"]).status_code == 204
+    pattern = (
+        rf"https://127\.0\.0\.1:\d+/subscriptions/{SUB}/providers/Microsoft\.ContainerRegistry/locations/westus/"
+        rf"operationResults/{collection.lower()}-[0-9a-f-]{{36}}\?api-version={api}"
+    )
+    assert re.fullmatch(pattern, first.headers["Location"]), first.headers["Location"]
+    assert "Retry-After" not in first.headers
+    done = acr("GET", first.headers["Location"])
+    assert (done.status_code, done.content) == (200, b"")
     assert acr("DELETE", f"{registry_base()}/{collection}/{name}", **{"api-version": api}).status_code == 204
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.emulator.helpers import (
+    TENANT,
     Http,
     assign_role,
     create_credential_set,
@@ -53,10 +54,27 @@ def test_healthy_when_every_condition_holds(emu: Emulator, vault: str) -> None:
     assert health(http) == {"status": "Healthy"}
 
 
-@pytest.mark.parametrize("vault", VAULTS)
-def test_no_grant_is_access_denied(emu: Emulator, vault: str) -> None:
-    http, _ = _setup(emu, vault, grant=False)
-    assert health(http)["errorCode"] == "AccessDenied"
+def test_no_grant_is_forbidden_with_key_vaults_message(emu: Emulator) -> None:
+    """As the 2026 azure-cli recording shows: errorCode Forbidden, Key Vault's message naming the vault."""
+    http, principal = _setup(emu, "demo-kv", grant=False)
+    found = health(http)
+    assert (found["status"], found["errorCode"]) == ("Unhealthy", "Forbidden")
+    assert found["errorMessage"] == (
+        f"The user, group or application 'name=microsoft.containerregistry/registries;appid={principal};"
+        f"oid={principal};iss=https://sts.windows.net/{TENANT}/' does not have secrets get permission on key "
+        "vault 'demo-kv;location=westus'. For help resolving this issue, please see "
+        "https://go.microsoft.com/fwlink/?linkid=2125287"
+    )
+
+
+def test_no_role_is_forbidden_by_rbac(emu: Emulator) -> None:
+    http, principal = _setup(emu, "demo-kv-rbac", grant=False)
+    found = health(http)
+    assert found["errorCode"] == "Forbidden"
+    assert (
+        f"oid={principal};" in found["errorMessage"]
+        and "Vault: demo-kv-rbac;location=westus" in found["errorMessage"]
+    )
 
 
 @pytest.mark.parametrize("vault", VAULTS)
@@ -66,7 +84,7 @@ def test_missing_username_secret(emu: Emulator, vault: str) -> None:
     _grant(http, vault, cs["identity"]["principalId"])
     found = health(http)
     assert (found["status"], found["errorCode"]) == ("Unhealthy", "SecretNotFound")
-    assert "username" in found["errorMessage"]
+    assert found["errorMessage"].startswith("A secret with (name/id) nope was not found in this key vault.")
 
 
 @pytest.mark.parametrize("vault", VAULTS)
@@ -133,7 +151,7 @@ def test_pinned_version_stays_versionless_follows_latest(emu: Emulator, vault: s
 def test_role_assignment_delay(emu: Emulator) -> None:
     emu.settings(roleAssignmentDelaySeconds=120)
     http, _ = _setup(emu, "demo-kv-rbac")
-    assert health(http)["errorCode"] == "AccessDenied"
+    assert health(http)["errorCode"] == "Forbidden"
     emu.control("POST", "/_emulator/clock", json={"advanceSeconds": 120}).raise_for_status()
     assert health(http) == {"status": "Healthy"}
 
@@ -141,7 +159,7 @@ def test_role_assignment_delay(emu: Emulator) -> None:
 def test_health_refresh_interval(emu: Emulator) -> None:
     emu.settings(healthRefreshSeconds=300)
     http, _ = _setup(emu, "demo-kv", grant=False)
-    assert health(http)["errorCode"] == "AccessDenied"
+    assert health(http)["errorCode"] == "Forbidden"
     cs = http(
         "GET",
         "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/demo-rg/providers/"
@@ -149,7 +167,7 @@ def test_health_refresh_interval(emu: Emulator) -> None:
         **{"api-version": "2025-11-01"},
     ).json()
     grant_policy(http, "demo-kv", cs["identity"]["principalId"])
-    assert health(http)["errorCode"] == "AccessDenied"  # cached until the refresh interval passes
+    assert health(http)["errorCode"] == "Forbidden"  # cached until the refresh interval passes
     emu.control("POST", "/_emulator/clock", json={"advanceSeconds": 300}).raise_for_status()
     assert health(http) == {"status": "Healthy"}
 
@@ -165,4 +183,4 @@ def test_recreated_credential_set_gets_a_new_identity(emu: Emulator) -> None:
     emu.control("POST", "/_emulator/clock", json={"advanceSeconds": 5})
     again = create_credential_set(http)
     assert again["identity"]["principalId"] != first
-    assert health(http)["errorCode"] == "AccessDenied"
+    assert health(http)["errorCode"] == "Forbidden"

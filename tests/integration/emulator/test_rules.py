@@ -47,11 +47,16 @@ def _error(answer: Any) -> tuple[int, str]:
         ("x" * 51, "docker.io/library/a", "a", CS, (400, "InvalidResourceName")),
         ("rule1", "docker.io/library/nginx", "nginx", None, (400, "EnforceDockerAuthentication")),
         ("rule1", "registry.redhat.io/ubi9/ubi", "ubi", None, (400, "CredentialsRequired")),
-        ("rule1", "mcr.microsoft.com/dotnet/runtime", "runtime", CS, (400, "CredentialsNotSupported")),
+        (
+            "rule1",
+            "mcr.microsoft.com/dotnet/runtime",
+            "runtime",
+            CS,
+            (400, "CredentialSetLoginServerMismatch"),
+        ),
         ("rule1", "example.com/some/repo", "repo", None, (400, "UnsupportedUpstream")),
         ("rule1", "docker.io/library/Nginx", "nginx", CS, (400, "InvalidSourceRepository")),
         ("rule1", "docker.io/library/nginx:latest", "nginx", CS, (400, "InvalidSourceRepository")),
-        ("rule1", "docker.io/nginx", "nginx", CS, (400, "InvalidSourceRepository")),
         ("rule1", "docker.io/library/nginx", "Nginx", CS, (400, "InvalidTargetRepository")),
         ("rule1", "docker.io/library/*", "library", CS, (400, "InvalidTargetRepository")),
         ("rule1", "docker.io/library/nginx", "nginx", GHCR_CS, (400, "CredentialSetLoginServerMismatch")),
@@ -123,11 +128,48 @@ def test_credential_set_rules(http: Http) -> None:
     assert _error(
         http(
             "PUT",
-            f"{registry_path()}/credentialSets/mcrset",
-            credential_set_body(login="mcr.microsoft.com"),
+            f"{registry_path()}/credentialSets/elsewhere",
+            credential_set_body(login="example.com"),
             **{"api-version": API},
         )
-    ) == (400, "CredentialsNotSupported")
+    ) == (400, "UnsupportedUpstream")
+
+
+@pytest.mark.parametrize("upstream", ["mcr.microsoft.com", "public.ecr.aws", "registry.access.redhat.com"])
+def test_anonymous_upstreams_accept_a_credential_set_and_rules_using_it(http: Http, upstream: str) -> None:
+    """The 2026 azure-cli recording creates a credential set for mcr.microsoft.com and a rule using it, both
+    Succeeded (the other two anonymous upstreams are assumed to behave alike)."""
+    path = f"{registry_path()}/credentialSets/anonset"
+    created = http("PUT", path, credential_set_body(login=upstream), **{"api-version": API})
+    assert created.status_code == 201, created.text
+    assert http("GET", created.headers["Azure-AsyncOperation"]).json() == {"status": "Succeeded"}
+    rule = _rule(http, "anonrule", f"{upstream}/team/hello-world", "hello-world", path)
+    assert rule.status_code == 201, rule.text
+    assert rule.json()["properties"]["credentialSetResourceId"] == path
+
+
+def test_docker_hub_name_without_library_is_accepted_as_given(http: Http) -> None:
+    """`docker.io/<name>` means `docker.io/library/<name>` (artifact-cache overview); the rule keeps the source
+    as given (assumption), and a later PUT naming the library form is the same rule, not a change."""
+    created = _rule(http, "nginxrule", "docker.io/nginx", "nginx")
+    assert created.status_code == 201, created.text
+    assert created.json()["properties"]["sourceRepository"] == "docker.io/nginx"
+    again = _rule(http, "nginxrule", "docker.io/library/nginx", "nginx")
+    assert again.status_code == 200, again.text
+    assert _error(_rule(http, "nginxrule", "docker.io/library/redis", "nginx")) == (
+        400,
+        "PropertyChangeNotAllowed",
+    )
+
+
+def test_wildcard_over_existing_repositories(emu: Emulator, http: Http) -> None:
+    emu.control(
+        "PUT", "/_emulator/registries/demoregistry/repositories", json=["hub/nginx"]
+    ).raise_for_status()
+    assert _error(_rule(http, "wild1", "docker.io/library/*", "hub/*")) == (
+        409,
+        "TargetRepositoryPrefixMatchesExistingRegistries",
+    )
 
 
 def test_thousand_rules_per_registry(http: Http) -> None:
