@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from shared.api.problems import PROBLEM_BASE
-from shared.api.routes import META_TAG, ROUTES, RULE_TAG, RULES, SET_TAG, Route, Success
+from shared.api.routes import HEALTH_TAG, META_TAG, ROUTES, RULE_TAG, RULES, SET_TAG, Route, Success
 from shared.domain.names import RESOURCE_NAME_MAX, RESOURCE_NAME_MIN
 from shared.domain.upstreams import CredentialPolicy, credential_policy, supported_upstreams
 
@@ -326,6 +326,83 @@ def _validation_result() -> Json:
     )
 
 
+def _sweep_result() -> Json:
+    count = {"type": "integer", "minimum": 0}
+    return _object(
+        "A health sweep's result (so far, while Running).",
+        {
+            "id": _string("The sweep id.", pattern=None),
+            "status": {"type": "string", "enum": ["Running", "Completed"]},
+            "startedAt": _string("When it started.", pattern=None, fmt="date-time"),
+            "registries": {**count, "description": "Registries in scope."},
+            "registriesChecked": {**count, "description": "Registries checked so far."},
+            "rules": {**count, "description": "Cache rules judged."},
+            "unhealthyRules": count,
+            "flagsRaised": {**count, "description": "RuleUnhealthy and SecretExpiring flags published."},
+            "flagsCleared": {**count, "description": "RuleRecovered flags published."},
+            "azureRequests": {**count, "description": "ARM and Key Vault requests made, retries included."},
+            "durationMs": count,
+            "healed": _array({"type": "string"}, "What AUTO_HEAL repaired."),
+            "failures": _array(
+                _object(
+                    "A registry that could not be checked.",
+                    {
+                        "registry": _string("Registry name.", pattern=None),
+                        "error": _string("Why.", pattern=None),
+                    },
+                    required=("registry", "error"),
+                ),
+                "Registries that could not be checked; the others were.",
+            ),
+        },
+        required=(
+            "id",
+            "status",
+            "registries",
+            "rules",
+            "flagsRaised",
+            "flagsCleared",
+            "azureRequests",
+            "durationMs",
+            "failures",
+        ),
+    )
+
+
+def _health_report() -> Json:
+    count = {"type": "integer", "minimum": 0}
+    status = {"type": "string", "enum": ["Healthy", "Warning", "Unhealthy"]}
+    rule = _object(
+        "A cache rule's last verdict.",
+        {
+            "id": _string("ARM resource ID of the cache rule.", pattern=None),
+            "registry": _string("Registry name.", pattern=None),
+            "name": _string("Cache rule name.", pattern=None),
+            "status": status,
+            "reason": _nullable(_string("Why it is not Healthy (a flag reason).", pattern=None)),
+            "message": _string("What was found.", pattern=None),
+            "since": _string("Since when this status and reason hold.", pattern=None, fmt="date-time"),
+            "checkedAt": _string("When it was last judged.", pattern=None, fmt="date-time"),
+        },
+        required=("id", "registry", "name", "status", "reason", "message", "since", "checkedAt"),
+    )
+    return _object(
+        "Stored verdicts, failing first; `summary` counts every rule the filters select.",
+        {
+            "generatedAt": _string("When this answer was made.", pattern=None, fmt="date-time"),
+            "lastSweep": _nullable(_ref("SweepResult")),
+            "summary": _object(
+                "Counts over the selection.",
+                {"rules": count, "healthy": count, "warning": count, "unhealthy": count},
+                required=("rules", "healthy", "warning", "unhealthy"),
+            ),
+            "rules": _array(rule, "At most `top` verdicts."),
+            "nextLink": _string("The next page, while more remain.", pattern=None, fmt="uri-reference"),
+        },
+        required=("generatedAt", "lastSweep", "summary", "rules"),
+    )
+
+
 def _problem() -> Json:
     return _object(
         "RFC 9457 problem details, with the members below as extensions where they apply.",
@@ -390,6 +467,8 @@ def _schemas() -> Json:
         "ValidationResult": _validation_result(),
         "FieldError": _field_error(),
         "Problem": _problem(),
+        "SweepResult": _sweep_result(),
+        "HealthReport": _health_report(),
     }
 
 
@@ -413,7 +492,30 @@ def _parameters() -> Json:
         ),
         "CacheRuleName": _path_parameter("Cache rule name.", NAME_PATTERN, name="name"),
         "CredentialSetName": _path_parameter("Credential set name.", NAME_PATTERN, name="name"),
+        "SweepId": _path_parameter(
+            "The sweep id POST /api/sweeps answered.", r"^\d{14}-[0-9a-f]{12}$", name="id"
+        ),
+        "HealthStatus": _query_parameter(
+            "Only rules of this status.",
+            {"type": "string", "enum": ["Healthy", "Warning", "Unhealthy"]},
+            name="status",
+        ),
+        "HealthRegistry": _query_parameter(
+            "Only rules of this registry.", {"type": "string", "pattern": REGISTRY_PATTERN}, name="registry"
+        ),
+        "Top": _query_parameter(
+            "At most this many rules a page.",
+            {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1000},
+            name="top",
+        ),
+        "Skip": _query_parameter(
+            "Rules to skip (nextLink sets it).", {"type": "integer", "minimum": 0, "default": 0}, name="skip"
+        ),
     }
+
+
+def _query_parameter(description: str, schema: Json, *, name: str) -> Json:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
 def _problem_responses() -> Json:
@@ -452,6 +554,8 @@ def _path_parameters(template: str) -> list[str]:
         names.append("Registry")
     if "{name}" in template:
         names.append("CacheRuleName" if template.startswith(RULES) else "CredentialSetName")
+    if "{id}" in template:
+        names.append("SweepId")
     return names
 
 
@@ -463,7 +567,7 @@ def _success(success: Success) -> Json:
     if success.location:
         response["headers"] = {
             "Location": {
-                "description": "The cache rule's URL.",
+                "description": "The URL of what was created or started.",
                 "schema": {"type": "string", "format": "uri-reference"},
             }
         }
@@ -475,6 +579,8 @@ def _operation(op: Route) -> Json:
     for status in sorted(op.errors):
         responses[str(status)] = {"$ref": f"#/components/responses/{PROBLEM_STATUSES[status][0]}"}
     operation: Json = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag]}
+    if op.query:
+        operation["parameters"] = [{"$ref": f"#/components/parameters/{p}"} for p in op.query]
     if op.request:
         operation["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(op.request)}}}
     operation["responses"] = dict(sorted(responses.items()))
@@ -507,7 +613,7 @@ def document() -> dict[str, Any]:
             "Service authentication).",
         },
         "servers": [{"url": "/", "description": "The function app (locally http://localhost:7071)."}],
-        "tags": [{"name": t} for t in (RULE_TAG, SET_TAG, META_TAG)],
+        "tags": [{"name": t} for t in (RULE_TAG, SET_TAG, HEALTH_TAG, META_TAG)],
         "security": [{name: []} for name in _security_schemes()],
         "paths": _paths(),
         "components": {

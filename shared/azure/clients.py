@@ -44,9 +44,12 @@ class AzureClients:
         )
 
     def _options(self) -> dict[str, Any]:
+        from shared.azure.meter_policy import MeterPolicy
+
         return {
             "retry_total": self.settings.arm_retry_total,
             "retry_backoff_max": self.settings.arm_retry_backoff_max,
+            "per_retry_policies": [MeterPolicy()],  # what a sweep costs, and ARM's remaining budget
         }
 
     def _cached(self, kind: str, key: str, build: Any) -> Any:
@@ -104,6 +107,10 @@ class AzureClients:
 
         client: SecretClient = self._cached("secrets", vault.lower(), build)
         return client
+
+    def storage_options(self) -> dict[str, Any]:
+        """Retry and metering options for Storage clients built elsewhere (the sweep queue)."""
+        return self._options()
 
     @property
     def has_storage(self) -> bool:

@@ -6,7 +6,9 @@ import threading
 from dataclasses import dataclass
 
 from shared.azure.clients import AzureClients
+from shared.azure.flags import EventGridFlagPublisher
 from shared.azure.keyvault import VaultGateway
+from shared.azure.queues import StorageSweepQueue
 from shared.azure.rbac import RoleGateway
 from shared.azure.registry import RegistryGateway
 from shared.azure.tables import AzureTableStore
@@ -15,12 +17,23 @@ from shared.domain.requests import SecretRules
 from shared.services.access import AccessService
 from shared.services.cache_rules import CacheRuleWrites
 from shared.services.credential_sets import CredentialSetWrites
+from shared.services.flagging import HealthRecorder
 from shared.services.health import HealthWaiter
 from shared.services.locks import ProvisioningLocks
 from shared.services.lookup import RegistryLookup
 from shared.services.reads import Reads
+from shared.services.sweep import SweepLimits, SweepService
+from shared.services.sweep_check import RegistryCheck
+from shared.services.sweep_facts import SweepFacts
+from shared.services.sweep_heal import SweepHealer
+from shared.services.sweep_report import HealthReporter
+from shared.services.sweep_scope import SweepScope
 from shared.services.validation import ValidationService
+from shared.state.health import TableHealthStore
 from shared.state.leases import TableLeaseStore
+from shared.state.memory import MemoryTableStore
+from shared.state.sweeps import SweepStore
+from shared.state.tables import TableStore
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -32,6 +45,8 @@ class Services:
     cache_rules: CacheRuleWrites
     credential_sets: CredentialSetWrites
     validation: ValidationService
+    sweeps: SweepService
+    health_report: HealthReporter
 
 
 def _lease_store(clients: AzureClients) -> TableLeaseStore | None:
@@ -40,6 +55,14 @@ def _lease_store(clients: AzureClients) -> TableLeaseStore | None:
         return None
     name = f"{clients.settings.state_table_prefix}leases"
     return TableLeaseStore(AzureTableStore(lambda: clients.table(name), name=name))
+
+
+def _table(clients: AzureClients, suffix: str) -> TableStore:
+    """A state table; without storage (unit tests, scripts) an in-process one."""
+    if not clients.has_storage:
+        return MemoryTableStore()
+    name = f"{clients.settings.state_table_prefix}{suffix}"
+    return AzureTableStore(lambda: clients.table(name), name=name)
 
 
 def build_services(settings: Settings, clients: AzureClients | None = None) -> Services:
@@ -54,6 +77,33 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
     credential_sets = CredentialSetWrites(
         lookup=lookup, vaults=vaults, access=access, health=health, locks=locks, tenant_id=settings.tenant_id
     )
+    health_store = TableHealthStore(_table(clients, "health"))
+    recorder = HealthRecorder(
+        store=health_store,
+        publisher=EventGridFlagPublisher(clients),
+        reminder_seconds=settings.reminder_hours * 3600,
+    )
+    check = RegistryCheck(
+        registries=registries,
+        recorder=recorder,
+        warn_seconds=settings.expiry_warning_days * 86400,
+        healer=SweepHealer(access=access, credential_sets=credential_sets, dns_suffix=suffix)
+        if settings.auto_heal
+        else None,
+    )
+    sweeps = SweepService(
+        registries=registries,
+        scope=SweepScope.from_settings(settings),
+        facts=lambda: SweepFacts(vaults=vaults, access=access, dns_suffix=suffix),
+        check=check,
+        store=SweepStore(_table(clients, "sweeps")),
+        queue=StorageSweepQueue(clients, settings.sweep_queue) if clients.has_storage else None,
+        limits=SweepLimits(
+            concurrency=settings.sweep_concurrency,
+            read_reserve=settings.sweep_read_reserve,
+            fanout_threshold=settings.sweep_fanout_threshold,
+        ),
+    )
     return Services(
         settings=settings,
         secret_rules=SecretRules(dns_suffix=suffix, allowed_vaults=settings.allowed_vaults),
@@ -64,6 +114,8 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
         ),
         credential_sets=credential_sets,
         validation=ValidationService(registries=registries, vaults=vaults, access=access, dns_suffix=suffix),
+        sweeps=sweeps,
+        health_report=HealthReporter(rows=health_store, last_sweep=sweeps.latest),
     )
 
 

@@ -120,6 +120,8 @@ def test_the_openapi_route_serves_the_document() -> None:
         cache_rules=None,  # type: ignore[arg-type]
         credential_sets=None,  # type: ignore[arg-type]
         validation=None,  # type: ignore[arg-type]
+        sweeps=None,  # type: ignore[arg-type]
+        health_report=None,  # type: ignore[arg-type]
     )
     request = ApiRequest(
         method="GET", path="/api/openapi.json", route_params={}, headers={}, params={}, body=b""
