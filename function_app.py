@@ -3,6 +3,8 @@
 import azure.functions as func
 
 from functions.http_api import bp as http_api
+from functions.sweep import bp as sweep
 
 app = func.FunctionApp()
 app.register_functions(http_api)
+app.register_functions(sweep)
