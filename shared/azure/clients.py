@@ -44,13 +44,16 @@ class AzureClients:
         )
 
     def _options(self) -> dict[str, Any]:
-        from shared.azure.meter_policy import MeterPolicy
-
         return {
             "retry_total": self.settings.arm_retry_total,
             "retry_backoff_max": self.settings.arm_retry_backoff_max,
-            "per_retry_policies": [MeterPolicy()],  # what a sweep costs, and ARM's remaining budget
         }
+
+    def _metered(self) -> dict[str, Any]:
+        """ARM and Key Vault clients report each attempt to the current sweep's meter (its cost and ARM budget)."""
+        from shared.azure.meter_policy import MeterPolicy
+
+        return {**self._options(), "per_retry_policies": [MeterPolicy()]}
 
     def _cached(self, kind: str, key: str, build: Any) -> Any:
         with self._lock:
@@ -63,7 +66,7 @@ class AzureClients:
         return {
             "base_url": self.profile.arm_endpoint,
             "credential_scopes": [self.profile.arm_scope],
-            **self._options(),
+            **self._metered(),
         }
 
     def registries(self, subscription_id: str) -> ContainerRegistryManagementClient:
@@ -102,7 +105,7 @@ class AzureClients:
                 self.credential,
                 # The emulator's challenge names the public audience while it listens on loopback.
                 verify_challenge_resource=not self.profile.is_local,
-                **self._options(),
+                **self._metered(),
             )
 
         client: SecretClient = self._cached("secrets", vault.lower(), build)
