@@ -7,12 +7,23 @@ EMULATOR_PORT ?= 8443
 
 .PHONY: setup run test bench lint clean
 
-setup: $(VENV)/.installed node_modules/.installed
+TOOLS := $(VENV)/tools
+CHECKOV_VERSION := 3.3.30
+
+setup: $(VENV)/.installed $(TOOLS)/.installed node_modules/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# checkov pins packages the app pins differently: it gets its own venv.
+$(TOOLS)/.installed: Makefile $(VENV)/.installed
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	# checkov's own pycep-parser (0.5.1) cannot parse 7 of infra/'s files and then skips them silently.
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps pycep-parser==0.7.1
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -19,10 +20,18 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--port", type=int, default=8443)
     run.add_argument("--data-dir", type=Path, default=Path(".local/emulator"))
     run.add_argument("--seed", choices=["demo"], default=None)
+    run.add_argument(
+        "--enforce-infra",
+        type=Path,
+        default=os.environ.get("EMULATOR_ENFORCE_INFRA") or None,
+        metavar="DIR",
+        help="enforcing mode: the app's principal may do only what DIR/main.bicep grants it (403 otherwise); "
+        "default: $EMULATOR_ENFORCE_INFRA",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        serve(args.port, args.data_dir.resolve(), args.seed)
+        serve(args.port, args.data_dir.resolve(), args.seed, args.enforce_infra)
     except PortInUse as exc:
         print(f"emulator: {exc}", file=sys.stderr)
         return 2

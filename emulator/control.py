@@ -1,4 +1,25 @@
-"""Handlers: the emulator control API under /_emulator (not Azure; JSON; no auth, not logged)."""
+"""Handlers: the emulator control API under /_emulator (not Azure; JSON; no auth, not logged).
+
+- POST /_emulator/reset [{"seed"?}]: back to the start state (one subscription, the startup seed).
+- PUT /_emulator/upstreams/{loginServer}/accounts/{username} {"password"}: a valid upstream login.
+- PUT /_emulator/settings {"latencyMs", "pageSize", "healthRefreshSeconds", "roleAssignmentDelaySeconds",
+  "throttling", "operationRetryAfter" (whole seconds or null = no Retry-After, the default, as the service),
+  "lroPolls", "lroSeconds"}: fields left out keep their value; a refused body changes nothing.
+- PUT /_emulator/faults [{"method", "pathRegex", "status", "retryAfter", "count", "delayMs", "lroResult"}].
+- PUT /_emulator/subscriptions/{subscriptionId} {"displayName"?, "tenantId"?}: another subscription (201 new,
+  200 updated); ARM's GET /subscriptions lists those of the caller's tenant.
+- POST /_emulator/fleet {"resourceGroup", "registries", "rulesPerRegistry", "prefix"? ("fleet"),
+  "subscriptionId"?, "brokenRegistries"? (0), "location"? ("westus")}: see emulator.fleet; answers
+  {"registries", "rules", "unhealthyRules"}; 400 bad input, 404 unknown subscription, 409 names taken.
+- PUT /_emulator/secrets/{vault}/{name} {"value", "enabled"?, "exp"?, "nbf"?}: a new secret version + its event.
+- PUT /_emulator/registries/{registry}/repositories [names]: repositories that already exist.
+- GET|DELETE /_emulator/requests; GET|POST /_emulator/clock {"advanceSeconds"}.
+- Event Grid: PUT|DELETE /_emulator/event-subscriptions/{name} (see emulator.eventgrid.service for the body:
+  endpoint, eventTypes, schema, topic, subjectBeginsWith/EndsWith, advancedFilters,
+  enableAdvancedFilteringOnArrays, retry policy, maxEventsPerBatch, deliverTwice), GET
+  /_emulator/event-subscriptions, PUT /_emulator/topics/{topic}, GET /_emulator/topics/{topic}/events,
+  GET /_emulator/deliveries, GET /_emulator/dead-letters.
+"""
 
 from __future__ import annotations
 

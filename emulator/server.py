@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from emulator import control, dataplane, identity_endpoint
+from emulator import control, dataplane, enforcement, identity_endpoint
 from emulator.arm import authorization, containerregistry, keyvault, resources
 from emulator.arm.framework import operation_result, operation_status
 from emulator.http import Request, Response, Router, ServiceError
@@ -46,7 +46,9 @@ class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, port: int, data_dir: Path, seed: str | None) -> None:
+    def __init__(
+        self, port: int, data_dir: Path, seed: str | None, enforce_infra: Path | None = None
+    ) -> None:
         super().__init__(("127.0.0.1", port), EmulatorRequestHandler)
         cert, key = ensure_certificates(data_dir)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -58,6 +60,11 @@ class EmulatorServer(ThreadingHTTPServer):
         dataplane.register(self.dataplane)
         self.control = Router()
         control.register(self.control)
+        self.enforcement = (
+            enforcement.Enforcement()
+        )  # off unless --enforce-infra or PUT /_emulator/enforcement
+        enforcement.register(self.control, self.enforcement)
+        self.enforcement.enable(enforce_infra)
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick, name="emulator-ticker", daemon=True)
         self._ticker.start()
@@ -198,7 +205,9 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             dataplane.authenticate(self.server.state, request)
         except ServiceError as exc:
             return Response(exc.status, exc.body(), exc.headers)
-        return self._run(self.server.dataplane, request, not_found="NotFound")
+        with self.server.state.lock:
+            denied = self.server.enforcement.check_dataplane(self.server.state, request)
+        return denied or self._run(self.server.dataplane, request, not_found="NotFound")
 
     def _arm(self, request: Request, fault: Any) -> tuple[Response, dict[str, str]]:
         state = self.server.state
@@ -212,7 +221,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
                 }
                 return Response(exc.status, exc.body(), {**exc.headers, **challenge}), headers
             request.principal_id, request.tenant_id = claims["oid"], claims.get("tid")
-            kind = "writes" if request.method in WRITE_METHODS else "reads"
+            kind = _bucket(request.method)
             segments = request.path.split("/")
             subscription = (
                 segments[2] if len(segments) > 2 and segments[1].lower() == "subscriptions" else "tenant"
@@ -234,8 +243,18 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         if fault is not None and fault.status:
             return fault_response(fault), headers
         with state.lock:
+            denied = self.server.enforcement.check_arm(state, request)
             state.operations.settle()
+        if denied is not None:
+            return denied, headers
         return self._run(self.server.arm, request, not_found="InvalidResourceType"), headers
+
+
+def _bucket(method: str) -> str:
+    """The ARM rate-limit bucket of a request: deletes, writes or reads."""
+    if method == "DELETE":
+        return "deletes"
+    return "writes" if method in WRITE_METHODS else "reads"
 
 
 def fault_response(fault: Any) -> Response:
@@ -247,9 +266,9 @@ class PortInUse(Exception):
     """Another process already listens on the port."""
 
 
-def serve(port: int, data_dir: Path, seed: str | None) -> None:
+def serve(port: int, data_dir: Path, seed: str | None, enforce_infra: Path | None = None) -> None:
     try:
-        server = EmulatorServer(port, data_dir, seed)
+        server = EmulatorServer(port, data_dir, seed, enforce_infra)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise PortInUse(

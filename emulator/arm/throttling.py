@@ -1,4 +1,8 @@
-"""ARM per-principal, per-subscription token buckets (reads 250 burst / 25 per s, writes 200 / 10 per s)."""
+"""ARM per-principal, per-subscription token buckets (reads 250 burst / 25 per s, writes 200 / 10 per s).
+
+Deletes have their own bucket, sized like writes: the 2026 azure-cli recording shows DELETE answers carrying
+`x-ms-ratelimit-remaining-subscription-deletes` instead of the writes header (its size is an assumption, the
+same as writes, per ARM's throttling doc that lists deletes beside writes)."""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-BUCKETS = {"reads": (250.0, 25.0), "writes": (200.0, 10.0)}
+BUCKETS = {"reads": (250.0, 25.0), "writes": (200.0, 10.0), "deletes": (200.0, 10.0)}
 
 
 @dataclass

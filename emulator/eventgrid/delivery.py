@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.eventgrid import retry, webhook
+from emulator.eventgrid.filters import envelope
 from emulator.eventgrid.payloads import CLOUD_EVENT_SCHEMA, event_time, render
 from emulator.eventgrid.subscriptions import Subscription
 
@@ -194,10 +195,17 @@ class DeliveryEngine:
         sub = self._subscription(job.subscription)
         if sub is None:
             return  # deleted meanwhile: Event Grid drops the backlog
-        headers, body = encode_batch(sub, job.events, job.attempts)
         started = event_time(self._now())
         status: int | None = None
         error: str | None = None
+        if job.attempts and retry.expired(
+            first_attempt_at=job.first_attempt_at, now=self._now(), ttl_seconds=sub.ttl_minutes * 60.0
+        ):
+            with self._cond:
+                if generation == self._state.generation:
+                    self._dead_letter(sub, job, "TimeToLiveExceeded", status, "TimeToLiveExceeded", started)
+            return
+        headers, body = encode_batch(sub, job.events, job.attempts)
         try:
             status = webhook.request("POST", sub.endpoint, headers, body, self._timeout).status
         except (OSError, http.client.HTTPException) as exc:
@@ -206,21 +214,18 @@ class DeliveryEngine:
             if generation != self._state.generation:
                 return
             job.attempts += 1
-            now = self._now()
             outcome, due, reason = retry.next_step(
                 status=status,
                 attempts_made=job.attempts,
-                first_attempt_at=job.first_attempt_at,
-                now=now,
+                now=self._now(),
                 max_attempts=sub.max_delivery_attempts,
-                ttl_seconds=sub.ttl_minutes * 60.0,
             )
             for event in job.events:
                 self._state.log.append(
                     {
                         "subscription": sub.name,
                         "eventId": event["id"],
-                        "eventType": event["eventType"],
+                        "eventType": envelope(event, "eventType"),
                         "attempt": job.attempts,
                         "status": status,
                         "exception": error,
@@ -232,15 +237,21 @@ class DeliveryEngine:
                 job.due = due
                 self._state.pending.append(job)
             elif outcome == retry.DEAD_LETTERED:
-                for event in job.events:
-                    self._state.dead_letters.append(
-                        {
-                            "subscription": sub.name,
-                            "event": render(event, sub.schema),
-                            "deadLetterReason": reason,
-                            "deliveryAttempts": job.attempts,
-                            "lastHttpStatusCode": status,
-                            "lastDeliveryOutcome": error or f"HTTP {status}",
-                            "lastDeliveryAttemptTime": started,
-                        }
-                    )
+                self._dead_letter(sub, job, reason or "", status, error or f"HTTP {status}", started)
+
+    def _dead_letter(
+        self, sub: Subscription, job: Job, reason: str, status: int | None, outcome: str, time: str
+    ) -> None:
+        """Give up on the job's events (caller holds the condition's lock)."""
+        for event in job.events:
+            self._state.dead_letters.append(
+                {
+                    "subscription": sub.name,
+                    "event": render(event, sub.schema),
+                    "deadLetterReason": reason,
+                    "deliveryAttempts": job.attempts,
+                    "lastHttpStatusCode": status,
+                    "lastDeliveryOutcome": outcome,
+                    "lastDeliveryAttemptTime": time,
+                }
+            )

@@ -86,6 +86,10 @@ def to_cloud_event(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def render(event: dict[str, Any], schema: str) -> dict[str, Any]:
+    """The event in the subscription's schema. An event published as a CloudEvent stays one (Event Grid maps
+    Event Grid schema input to CloudEvents output, not the reverse; the emulator delivers it unchanged)."""
+    if "specversion" in event:
+        return dict(event)
     return to_cloud_event(event) if schema == CLOUD_EVENT_SCHEMA else dict(event)
 
 

@@ -1,4 +1,9 @@
-"""Event Grid's delivery retry policy (learn.microsoft.com/azure/event-grid/delivery-and-retry)."""
+"""Event Grid's delivery retry policy (learn.microsoft.com/azure/event-grid/delivery-and-retry).
+
+Time-to-live is not applied when a retry is scheduled but at the next scheduled attempt (the doc's retry
+policy: Event Grid checks an event's time-to-live only when its next delivery is due), so an event whose
+time-to-live runs out between attempts is dead-lettered when that attempt comes, not before.
+"""
 
 from __future__ import annotations
 
@@ -31,10 +36,8 @@ def next_step(
     *,
     status: int | None,
     attempts_made: int,
-    first_attempt_at: float,
     now: float,
     max_attempts: int,
-    ttl_seconds: float,
 ) -> tuple[str, float | None, str | None]:
     """(outcome, next due time, dead-letter reason) after an attempt ended with `status` (None: no answer)."""
     if delivered(status):
@@ -43,7 +46,9 @@ def next_step(
         return DEAD_LETTERED, None, "NonRetriableError"
     if attempts_made >= max_attempts:
         return DEAD_LETTERED, None, "MaxDeliveryAttemptsExceeded"
-    due = now + retry_delay(attempts_made)
-    if due > first_attempt_at + ttl_seconds:
-        return DEAD_LETTERED, None, "TimeToLiveExceeded"
-    return RETRY, due, None
+    return RETRY, now + retry_delay(attempts_made), None
+
+
+def expired(*, first_attempt_at: float, now: float, ttl_seconds: float) -> bool:
+    """Checked when a retry falls due: past its time-to-live, the event is dead-lettered unsent."""
+    return now > first_attempt_at + ttl_seconds

@@ -6,6 +6,9 @@ Control API bodies (JSON), beyond the interface's fields:
   equal-or-prefix of the event's topic, case-insensitive), "subjectBeginsWith", "subjectEndsWith";
   retry policy "maxDeliveryAttempts" (1-30, default 30), "eventTimeToLiveInMinutes" (1-1440, default 1440);
   "maxEventsPerBatch" (1-5000, default 1); fault knob "deliverTwice": true delivers every event twice.
+- advanced filtering: "advancedFilters" (Event Grid's form, see emulator.eventgrid.filters) and
+  "enableAdvancedFilteringOnArrays"; a subscription whose "topic" names a custom topic (its name, or an ARM id
+  ending /providers/Microsoft.EventGrid/topics/{name}) receives what is published there, as in Azure.
 - PUT /_emulator/topics/{topic} {"key"?, "inputSchema"?}: publishes must then carry that key (aeg-sas-key, or
   an aeg-sas-token signed with it) and/or use that schema; without it any non-empty credential is accepted.
 - GET /_emulator/dead-letters: events given up on (non-retriable answer, attempts or time-to-live exhausted).
@@ -161,12 +164,16 @@ class EventGrid:
         with self._lock:
             stored = self._topics.setdefault(topic, [])
             stored.extend({"schema": schema, "receivedTime": received, "event": e} for e in events)
+        for event in events:
+            self._emit(_with_topic(event, topic), topic=topic)
         return 200, {}, b""
 
     # -- system events (never block: queue and return) --
-    def _emit(self, event: dict[str, Any]) -> None:
+    def _emit(self, event: dict[str, Any], *, topic: str | None = None) -> None:
+        """Queue `event` for every matching subscription; `topic` names the custom topic it was published to
+        (None: a system event)."""
         for sub in list(self._subs.values()):
-            if sub.matches(event):
+            if sub.matches(event, topic):
                 for _ in range(2 if sub.deliver_twice else 1):
                     self._engine.enqueue(sub.name, event)
 
@@ -178,3 +185,16 @@ class EventGrid:
         """`fields` are payloads.resource_event's; `http_status` is accepted for the interface, as the
         Resources event schema carries no status code."""
         self._emit(payloads.resource_event(**fields, status=status, now=self._now()))
+
+
+def custom_topic_id(topic: str) -> str:
+    """The ARM id Event Grid writes into a custom topic's events. Assumption: the emulator's topics live in
+    resource group `eventgrid` of the emulator's subscription (they are not ARM resources here)."""
+    return f"/subscriptions/{LOCAL_SUBSCRIPTION}/resourceGroups/eventgrid/providers/Microsoft.EventGrid/topics/{topic}"
+
+
+def _with_topic(event: dict[str, Any], topic: str) -> dict[str, Any]:
+    """Event Grid sets the `topic` of an Event Grid schema event published to a custom topic."""
+    if "specversion" in event:
+        return event
+    return {**event, "topic": custom_topic_id(topic)}

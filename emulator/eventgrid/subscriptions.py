@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from emulator.eventgrid.filters import AdvancedFilter, InvalidFilter, envelope, parse_filters
 from emulator.eventgrid.payloads import EVENT_GRID_SCHEMA, SCHEMAS
 
 MAX_BATCH = 5000  # Event Grid's upper bound for maxEventsPerBatch
@@ -30,6 +31,8 @@ class Subscription:
     max_delivery_attempts: int
     ttl_minutes: int
     deliver_twice: bool
+    advanced_filters: tuple[AdvancedFilter, ...] = ()
+    filter_arrays: bool = False
 
     def view(self) -> dict[str, Any]:
         """The subscription as stored (what the control API answers)."""
@@ -45,19 +48,38 @@ class Subscription:
             "maxDeliveryAttempts": self.max_delivery_attempts,
             "eventTimeToLiveInMinutes": self.ttl_minutes,
             "deliverTwice": self.deliver_twice,
+            "advancedFilters": [f.view() for f in self.advanced_filters],
+            "enableAdvancedFilteringOnArrays": self.filter_arrays,
             "provisioningState": "Succeeded",
         }
 
-    def matches(self, event: dict[str, Any]) -> bool:
-        """Event Grid's filter semantics: case-insensitive type, topic-prefix and subject prefix/suffix."""
-        if self.event_types and event["eventType"].lower() not in {t.lower() for t in self.event_types}:
+    def matches(self, event: dict[str, Any], topic: str | None = None) -> bool:
+        """Event Grid's filter semantics: case-insensitive type, subject prefix/suffix and advanced filters.
+        A system event (`topic` None) reaches subscriptions whose `topic` is a prefix of its own (or that name
+        none); a custom topic's event only those that name that topic."""
+        if topic is not None:
+            if not self.on_custom_topic(topic):
+                return False
+        elif self.topic and not envelope(event, "topic").lower().startswith(self.topic.lower()):
             return False
-        if self.topic and not event["topic"].lower().startswith(self.topic.lower()):
+        event_type = envelope(event, "eventType").lower()
+        if self.event_types and event_type not in {t.lower() for t in self.event_types}:
             return False
-        subject = event["subject"].lower()
+        subject = envelope(event, "subject").lower()
         if self.subject_begins_with and not subject.startswith(self.subject_begins_with.lower()):
             return False
-        return not (self.subject_ends_with and not subject.endswith(self.subject_ends_with.lower()))
+        if self.subject_ends_with and not subject.endswith(self.subject_ends_with.lower()):
+            return False
+        return all(f.matches(event, self.filter_arrays) for f in self.advanced_filters)
+
+    def on_custom_topic(self, topic: str) -> bool:
+        """Whether `topic` names custom topic `topic`: its name, or an ARM id ending /topics/{name}."""
+        if not self.topic:
+            return False
+        mine = self.topic.lower().rstrip("/")
+        return mine == topic.lower() or mine.endswith(
+            f"/providers/microsoft.eventgrid/topics/{topic.lower()}"
+        )
 
 
 def _optional_str(body: dict[str, Any], *keys: str) -> str | None:
@@ -96,6 +118,13 @@ def parse_subscription(name: str, body: Any) -> Subscription:
     deliver_twice = body.get("deliverTwice", False)
     if not isinstance(deliver_twice, bool):
         raise InvalidSubscription("'deliverTwice' must be a boolean")
+    filter_arrays = body.get("enableAdvancedFilteringOnArrays", False)
+    if not isinstance(filter_arrays, bool):
+        raise InvalidSubscription("'enableAdvancedFilteringOnArrays' must be a boolean")
+    try:
+        advanced = parse_filters(body.get("advancedFilters"))
+    except InvalidFilter as exc:
+        raise InvalidSubscription(str(exc)) from exc
     return Subscription(
         name=name,
         endpoint=endpoint,
@@ -108,4 +137,6 @@ def parse_subscription(name: str, body: Any) -> Subscription:
         max_delivery_attempts=_bounded_int(body, "maxDeliveryAttempts", MAX_ATTEMPTS, MAX_ATTEMPTS),
         ttl_minutes=_bounded_int(body, "eventTimeToLiveInMinutes", MAX_TTL_MINUTES, MAX_TTL_MINUTES),
         deliver_twice=deliver_twice,
+        advanced_filters=advanced,
+        filter_arrays=filter_arrays,
     )

@@ -47,6 +47,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     httpsOnly: true
     siteConfig: {
       minTlsVersion: '1.2'
+      http20Enabled: true
+      ftpsState: 'Disabled'
       appSettings: [
         // Identity-based host storage: the system-assigned identity is the default credential.
         {
@@ -62,9 +64,14 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
           value: 'Authorization=AAD'
         }
+        // The cloud the deployment runs in (AzureCloud, AzureChinaCloud, AzureUSGovernment): endpoints and suffixes.
         {
           name: 'AZURE_CLOUD'
-          value: 'AzureCloud'
+          value: environment().name
+        }
+        {
+          name: 'AZURE_TENANT_ID'
+          value: tenant().tenantId
         }
         {
           name: 'AZURE_SUBSCRIPTION_IDS'
@@ -112,5 +119,6 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
 }
 
 output name string = app.name
+output id string = app.id
 output principalId string = app.identity.principalId
 output uri string = 'https://${app.properties.defaultHostName}'

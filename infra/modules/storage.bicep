@@ -6,6 +6,10 @@ param tags object = {}
 @maxLength(24)
 param name string
 param deploymentContainerName string
+@description('Container Event Grid dead-letters undeliverable events to (through each topic\'s managed identity).')
+param deadLetterContainerName string
+@description('Queue the optional example subscriber of the health topic delivers flags to (empty: none).')
+param healthFlagsQueueName string = ''
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -38,8 +42,20 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
         publicAccess: 'None'
       }
     }
+
+    resource deadLetterContainer 'containers' = {
+      name: deadLetterContainerName
+      properties: {
+        publicAccess: 'None'
+      }
+    }
   }
 }
 
+resource healthFlagsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = if (!empty(healthFlagsQueueName)) {
+  name: '${account.name}/default/${healthFlagsQueueName}'
+}
+
 output name string = account.name
+output id string = account.id
 output blobEndpoint string = account.properties.primaryEndpoints.blob

@@ -1,14 +1,17 @@
 // Deployed at a credential vault's resource group. The app grants credential-set identities secret `get` in the
 // vault's own permission model and reads secret metadata only, never values:
-// - Key Vault Contributor: add/remove access policies (access-policy vaults).
-// - User Access Administrator, constrained by an ABAC condition to creating and deleting assignments of
-//   Key Vault Secrets User for service principals only (RBAC vaults).
-// - Key Vault Reader: vault and secret metadata (enabled/exp) on RBAC vaults; access-policy vaults get the
-//   equivalent secret `list` policy from vault-metadata-policy.bicep.
+// - the custom operator role: add/remove access policies (access-policy vaults), nothing else on the vault;
+// - Role Based Access Control Administrator, constrained by an ABAC condition to creating and deleting
+//   assignments of Key Vault Secrets User for service principals only (RBAC vaults), not User Access Administrator;
+// - Key Vault Reader: vault metadata, role assignment reads, and secret metadata (enabled/exp, versions) on RBAC
+//   vaults; Key Vault Reader does not reach the data plane of access-policy vaults, which get the equivalent
+//   secret `list` policy from vault-metadata-policy.bicep.
 import { roleDefinitionIds } from 'role-definitions.bicep'
 
 param vaultName string
 param principalId string
+@description('GUID of the custom operator role (app-roles.bicep).')
+param operatorRoleId string
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: vaultName
@@ -41,11 +44,11 @@ AND
 )
 '''
 
-resource contributorGrant 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, principalId, roleDefinitionIds.keyVaultContributor)
+resource operatorGrant 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, principalId, operatorRoleId)
   scope: vault
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionIds.keyVaultContributor)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', operatorRoleId)
     principalId: principalId
     principalType: 'ServicePrincipal'
     description: 'acr-cache-autopilot: manage access policies for credential-set identities'
@@ -53,12 +56,12 @@ resource contributorGrant 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 }
 
 resource secretsUserAssignerGrant 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, principalId, roleDefinitionIds.userAccessAdministrator)
+  name: guid(vault.id, principalId, roleDefinitionIds.roleBasedAccessControlAdministrator)
   scope: vault
   properties: {
     roleDefinitionId: subscriptionResourceId(
       'Microsoft.Authorization/roleDefinitions',
-      roleDefinitionIds.userAccessAdministrator
+      roleDefinitionIds.roleBasedAccessControlAdministrator
     )
     principalId: principalId
     principalType: 'ServicePrincipal'

@@ -29,9 +29,9 @@ def parse_resource_id(resource_id: str) -> ResourceId:
         sub = parts[lowered.index("subscriptions") + 1]
         rg = parts[lowered.index("resourcegroups") + 1]
         provider_at = lowered.index("providers")
+        provider = parts[provider_at + 1]
     except (ValueError, IndexError) as exc:
         raise ValueError(f"not an ARM resource ID: {resource_id!r}") from exc
-    provider = parts[provider_at + 1]
     rest = parts[provider_at + 2 :]
     if len(rest) < 2 or len(rest) % 2:
         raise ValueError(f"not an ARM resource ID: {resource_id!r}")

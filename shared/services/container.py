@@ -45,24 +45,23 @@ class Services:
     cache_rules: CacheRuleWrites
     credential_sets: CredentialSetWrites
     validation: ValidationService
+    health_store: TableHealthStore
+    recorder: HealthRecorder
     sweeps: SweepService
     health_report: HealthReporter
 
 
-def _lease_store(clients: AzureClients) -> TableLeaseStore | None:
-    """Leases need storage; without it (unit tests, scripts) the locks are per process only."""
-    if not clients.has_storage:
-        return None
-    name = f"{clients.settings.state_table_prefix}leases"
-    return TableLeaseStore(AzureTableStore(lambda: clients.table(name), name=name))
-
-
-def _table(clients: AzureClients, suffix: str) -> TableStore:
-    """A state table; without storage (unit tests, scripts) an in-process one."""
+def _table(clients: AzureClients, name: str) -> TableStore:
+    """A state table; without storage configured (unit tests, scripts) state lives in this process only."""
     if not clients.has_storage:
         return MemoryTableStore()
-    name = f"{clients.settings.state_table_prefix}{suffix}"
-    return AzureTableStore(lambda: clients.table(name), name=name)
+    full = f"{clients.settings.state_table_prefix}{name}"
+    return AzureTableStore(lambda: clients.table(full), name=full)
+
+
+def _lease_store(clients: AzureClients) -> TableLeaseStore | None:
+    """Leases need storage; without it the locks are per process only."""
+    return TableLeaseStore(_table(clients, "leases")) if clients.has_storage else None
 
 
 def build_services(settings: Settings, clients: AzureClients | None = None) -> Services:
@@ -114,6 +113,8 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
         ),
         credential_sets=credential_sets,
         validation=ValidationService(registries=registries, vaults=vaults, access=access, dns_suffix=suffix),
+        health_store=health_store,
+        recorder=recorder,
         sweeps=sweeps,
         health_report=HealthReporter(rows=health_store, last_sweep=sweeps.latest),
     )

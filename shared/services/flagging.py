@@ -22,7 +22,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class HealthRow:
-    """A rule's stored health, as ``GET /api/health`` lists it."""
+    """A rule's stored health, as ``GET /api/health`` lists it.
+
+    ``checked_at`` is when the row was last written (its verdict or message changed): an unchanged verdict is not
+    rewritten, so the time of the latest look at a rule is its sweep's, recorded per registry by the sweep.
+    """
 
     rule_id: str
     subscription_id: str
@@ -95,6 +99,8 @@ class HealthRecorder:
                 reminder=decision.reminder,
                 cause=cause,
             )
+        if previous is not None and previous.record == record and previous.message == verdict.message:
+            return flag  # nothing new to remember: a sweep of an unchanged fleet writes no rows
         self.store.put(
             HealthRow(
                 rule_id=rule.id,

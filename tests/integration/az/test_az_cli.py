@@ -117,7 +117,7 @@ def test_credential_set_turns_healthy_only_after_keyvault_set_policy(az: LocalAz
     principal_id = created["identity"]["principalId"]
     assert (created["name"], created["loginServer"]) == ("MyDockerHubCredSet", "docker.io")
     assert created["provisioningState"] == "Succeeded"
-    assert created["identity"]["type"] == "SystemAssigned"
+    assert created["identity"]["type"] == "systemAssigned"  # as the service writes it (recordings)
     assert principal_id
     assert created["authCredentials"][0]["usernameSecretIdentifier"] == USERNAME_URI
     assert created["authCredentials"][0]["passwordSecretIdentifier"] == PASSWORD_URI

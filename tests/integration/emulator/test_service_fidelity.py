@@ -162,6 +162,10 @@ def test_throttling_is_per_principal_and_per_subscription(emu: Emulator) -> None
         **{"api-version": "2021-04-01"},
     )
     assert write.headers["x-ms-ratelimit-remaining-subscription-writes"] == "199"
+    gone = http("DELETE", f"/subscriptions/{OTHER_SUB}/resourcegroups/g1", **{"api-version": "2021-04-01"})
+    assert (
+        gone.headers["x-ms-ratelimit-remaining-subscription-deletes"] == "199"
+    )  # its own bucket (recording)
 
 
 def test_resource_events_keep_the_request_method_and_operation(

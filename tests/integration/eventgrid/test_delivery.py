@@ -200,3 +200,23 @@ def test_reset_drops_everything(eventgrid: EventGrid, webhook: Webhook, clock: O
     assert len(webhook.notifications) == 1
     assert eventgrid.list_subscriptions() == (200, [])
     assert eventgrid.deliveries() == (200, [])
+
+
+def test_time_to_live_is_applied_at_the_next_scheduled_attempt(
+    eventgrid: EventGrid, webhook: Webhook, clock: OffsetClock
+) -> None:
+    """A 1-minute time-to-live: attempts at 0, 10 and 40 s fail; the fourth, due at 100 s, is scheduled all
+    the same and dead-lettered unsent only when it falls due."""
+    first_attempt(eventgrid, webhook, [500, 500, 500, 500], eventTimeToLiveInMinutes=1)
+    advance(eventgrid, clock, 11)
+    webhook.wait_for(2)
+    assert eventgrid.wait_idle()
+    advance(eventgrid, clock, 31)
+    webhook.wait_for(3)
+    assert eventgrid.wait_idle()
+    assert eventgrid.dead_letters() == (200, [])  # due past the time-to-live, yet not given up on yet
+    advance(eventgrid, clock, 61)
+    assert eventgrid.wait_idle()
+    assert len(webhook.notifications) == 3
+    [dead] = eventgrid.dead_letters()[1]
+    assert (dead["deadLetterReason"], dead["deliveryAttempts"]) == ("TimeToLiveExceeded", 3)

@@ -13,7 +13,7 @@ from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridEvent, EventGridPublisherClient, generate_sas
 
 from emulator.eventgrid import EventGrid
-from tests.integration.eventgrid.harness import https_publish_front
+from tests.integration.eventgrid.harness import Webhook, https_publish_front
 
 KEY = "dGhpcyBpcyBhIHRvcGljIGtleSBmb3IgdGVzdHMgb25seQ=="
 
@@ -110,3 +110,43 @@ def test_wrong_schema_for_a_typed_topic_is_a_bad_request(
         )
     assert info.value.status_code == 400
     assert eventgrid.topic_events("health") == (200, [])
+
+
+def test_custom_topic_events_fan_out_to_the_topics_subscriptions(
+    eventgrid: EventGrid, front: tuple[str, str]
+) -> None:
+    with Webhook() as hook, Webhook() as bystander:
+        assert (
+            eventgrid.put_subscription(
+                "flags",
+                {
+                    "endpoint": hook.url,
+                    "topic": "health",
+                    "advancedFilters": [
+                        {"operatorType": "StringIn", "key": "data.reason", "values": ["accessmissing"]}
+                    ],
+                },
+            )[0]
+            == 201
+        )
+        assert eventgrid.put_subscription("system-only", {"endpoint": bystander.url})[0] == 201
+        base, ca = front
+        client = EventGridPublisherClient(
+            endpoint(base, "health"), AzureKeyCredential(KEY), connection_verify=ca
+        )
+        client.send(
+            [
+                EventGridEvent("/rule/a", "ArtifactCache.RuleUnhealthy", {"reason": "AccessMissing"}, "1.0"),
+                EventGridEvent("/rule/b", "ArtifactCache.RuleUnhealthy", {"reason": "SecretExpired"}, "1.0"),
+            ],
+            connection_verify=ca,
+        )
+        [delivery] = hook.wait_for(1)
+        assert eventgrid.wait_idle()
+        [event] = delivery.body
+        assert (event["subject"], event["topic"]) == (
+            "/rule/a",
+            "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/eventgrid/providers/Microsoft.EventGrid/topics/health",
+        )
+        assert len(hook.notifications) == 1 and bystander.notifications == []
+        assert len(eventgrid.topic_events("health")[1]) == 2

@@ -11,8 +11,7 @@ from shared.api import routes
 from shared.api.http import ApiRequest
 from shared.api.openapi import NAME_PATTERN, REGISTRY_PATTERN, document
 from shared.config import Settings
-from shared.domain.requests import SecretRules
-from shared.services.container import Services
+from shared.services.container import build_services
 from tests.unit.api.registered import http_routes
 from tests.unit.api.schema_subset import METHODS, resolve
 
@@ -112,17 +111,7 @@ def test_the_document_is_cached_and_json_serialisable() -> None:
 
 
 def test_the_openapi_route_serves_the_document() -> None:
-    services = Services(
-        settings=Settings.from_env({}),
-        secret_rules=SecretRules(dns_suffix=".vault.azure.net"),
-        lookup=None,  # type: ignore[arg-type]
-        reads=None,  # type: ignore[arg-type]
-        cache_rules=None,  # type: ignore[arg-type]
-        credential_sets=None,  # type: ignore[arg-type]
-        validation=None,  # type: ignore[arg-type]
-        sweeps=None,  # type: ignore[arg-type]
-        health_report=None,  # type: ignore[arg-type]
-    )
+    services = build_services(Settings.from_env({}))  # clients are built lazily: no Azure call
     request = ApiRequest(
         method="GET", path="/api/openapi.json", route_params={}, headers={}, params={}, body=b""
     )

@@ -9,17 +9,8 @@ from emulator.eventgrid import retry
 HOUR = 3600.0
 
 
-def step(
-    status: int | None, attempts: int, *, now: float = 0.0, max_attempts: int = 30, ttl: float = 24 * HOUR
-):
-    return retry.next_step(
-        status=status,
-        attempts_made=attempts,
-        first_attempt_at=0.0,
-        now=now,
-        max_attempts=max_attempts,
-        ttl_seconds=ttl,
-    )
+def step(status: int | None, attempts: int, *, now: float = 0.0, max_attempts: int = 30):
+    return retry.next_step(status=status, attempts_made=attempts, now=now, max_attempts=max_attempts)
 
 
 def test_schedule_follows_the_documented_waits() -> None:
@@ -49,15 +40,15 @@ def test_attempt_limit() -> None:
     assert step(500, 2, max_attempts=3)[0] == retry.RETRY
 
 
-def test_time_to_live_ends_retries_within_a_day() -> None:
-    now, attempts = 0.0, 0
-    while True:
-        attempts += 1
+def test_time_to_live_is_applied_at_the_next_scheduled_attempt() -> None:
+    """The doc's retry policy: time-to-live is checked when the next attempt falls due, so the retry after
+    the 11th failure (at 22.8 h) is still scheduled, for 34.8 h, and found expired only then."""
+    now = 0.0
+    for attempts in range(1, 12):
+        assert not retry.expired(first_attempt_at=0.0, now=now, ttl_seconds=24 * HOUR)
         outcome, due, reason = step(500, attempts, now=now)
-        if outcome != retry.RETRY:
-            break
+        assert (outcome, reason) == (retry.RETRY, None)
         assert due is not None
         now = due
-    assert reason == "TimeToLiveExceeded"
-    assert now <= 24 * HOUR < now + retry.retry_delay(attempts)
-    assert attempts == 11  # 10 s ... 6 h, then one 12-hour wait fits in 24 hours
+    assert now == 10 + 30 + 60 + 300 + 600 + 1800 + 3600 + 3 * HOUR + 6 * HOUR + 2 * 12 * HOUR
+    assert retry.expired(first_attempt_at=0.0, now=now, ttl_seconds=24 * HOUR)

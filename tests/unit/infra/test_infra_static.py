@@ -22,6 +22,7 @@ REQUIRED_SETTINGS = {
     "APPLICATIONINSIGHTS_CONNECTION_STRING",
     "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
     "AZURE_CLOUD",
+    "AZURE_TENANT_ID",
     "AZURE_SUBSCRIPTION_IDS",
     "ALLOWED_VAULTS",
     "REQUIRED_CALLER_ROLE",
@@ -37,13 +38,13 @@ FORBIDDEN_SETTINGS = {
     "APPINSIGHTS_INSTRUMENTATIONKEY",
 }
 ROLE_IDS = {
-    "contributor": "b24988ac-6180-42a0-ab88-20f7382dd24c",
-    "userAccessAdministrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
-    "keyVaultContributor": "f25e0fa2-a7c8-4377-a976-54943a77a395",
     "keyVaultReader": "21090545-7ca7-4776-b22c-e363652d74d2",
     "keyVaultSecretsUser": "4633458b-17de-408a-b874-0445c86b69e6",
+    "roleBasedAccessControlAdministrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
     "storageBlobDataOwner": "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+    "storageBlobDataContributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
     "storageQueueDataContributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+    "storageQueueDataMessageSender": "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a",
     "storageTableDataContributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
     "monitoringMetricsPublisher": "3913510d-42f4-4e42-8a64-420c390055eb",
     "eventGridDataSender": "d5a91429-5739-47e2-a06b-3470a27159e7",
@@ -142,6 +143,10 @@ def test_main_references_its_modules() -> None:
         "modules/app-access.bicep",
         "modules/registry-access.bicep",
         "modules/vault-access.bicep",
+        "modules/app-roles.bicep",
+        "modules/subscription-access.bicep",
+        "modules/system-topic.bicep",
+        "modules/deadletter-access.bicep",
     }
     assert expected <= refs
 
@@ -156,7 +161,7 @@ def test_app_settings_cover_what_the_app_reads() -> None:
     settings = load(FUNCTION_APP).app_settings()
     assert REQUIRED_SETTINGS - settings.keys() == set()
     assert FORBIDDEN_SETTINGS & settings.keys() == set()
-    assert settings["AZURE_CLOUD"] == "'AzureCloud'"
+    assert settings["AZURE_CLOUD"] == "environment().name"  # the deployment's own cloud, sovereign ones too
     assert settings["STATE_TABLE_PREFIX"] == "'acrcache'"
     assert settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] == "'Authorization=AAD'"
 
@@ -225,13 +230,17 @@ def test_registry_and_vault_grants_run_at_each_target_scope() -> None:
             block,
             re.S,
         ), module
-    assert "roleDefinitionIds.contributor" in module_file("registry-access.bicep").text
+    registry = module_file("registry-access.bicep").text
+    assert (
+        "operatorRoleId" in registry and "roleDefinitionIds" not in registry
+    )  # no built-in role on registries
 
 
 def test_vault_roles_and_the_abac_condition() -> None:
     text = module_file("vault-access.bicep").text
-    for role in ("keyVaultContributor", "userAccessAdministrator", "keyVaultReader"):
+    for role in ("roleBasedAccessControlAdministrator", "keyVaultReader"):
         assert f"roleDefinitionIds.{role}" in text
+    assert "operatorRoleId" in text
     condition = re.search(r"var secretsUserOnlyCondition = '''(.*?)'''", text, re.S)
     assert condition, "the ABAC condition literal is missing"
     body = condition.group(1)
@@ -337,3 +346,16 @@ def test_yaml_reader_refuses_what_it_cannot_read() -> None:
     assert parse_simple_yaml("a:\n  b: c # note\nd: 'e'\n") == {"a": {"b": "c"}, "d": "e"}
     with pytest.raises(ValueError):
         parse_simple_yaml("services:\n  - api\n")
+
+
+def test_custom_roles_hold_exactly_the_app_actions_and_no_wildcard() -> None:
+    text = module_file("role-definitions.bicep").text
+    inventory = re.search(r"var appInventoryActions = \[(.*?)\]", text, re.S)
+    operator = re.search(r"var appOperatorActions = \[(.*?)\]", text, re.S)
+    assert inventory and operator
+    actions = re.findall(r"'([^']+)'", inventory.group(1) + operator.group(1))
+    assert actions and not [a for a in actions if "*" in a]
+    assert not [a for a in re.findall(r"'([^']+)'", inventory.group(1)) if not a.endswith("/read")]
+    roles = module_file("app-roles.bicep").text
+    assert "actions: appInventoryActions" in roles and "actions: appOperatorActions" in roles
+    assert "'Microsoft.Authorization/roleDefinitions@" in roles

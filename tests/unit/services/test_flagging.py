@@ -34,6 +34,7 @@ class Store:
         self.rows: dict[str, HealthRow] = {}
         self.warned: set[tuple[str, str]] = set()
         self.fail_puts = 0
+        self.puts = 0
 
     def get(self, rule_id: str) -> HealthRow | None:
         return self.rows.get(rule_id)
@@ -42,6 +43,7 @@ class Store:
         if self.fail_puts:
             self.fail_puts -= 1
             raise OSError("table unavailable")
+        self.puts += 1
         self.rows[row.rule_id] = row
 
     def secret_warned(self, secret_uri: str, version: str) -> bool:
@@ -85,9 +87,20 @@ def test_a_new_failure_is_flagged_once_and_its_row_stored(
     assert recorder.record(REG, RULE, ACCESS, cause="sweep-2") is None
     assert [f.type for f in publisher.flags] == [FlagType.RULE_UNHEALTHY]
     row = store.rows[RULE.id]
+    # The unchanged second verdict wrote nothing: the row is the first one.
     assert (row.record.status, row.record.since, row.checked_at) == (
         Status.UNHEALTHY,
         clock.now - HOUR,
+        clock.now - HOUR,
+    )
+    assert store.puts == 1
+    other = Verdict(status=Status.UNHEALTHY, reason=Reason.ACCESS_MISSING, message="no get on kv2")
+    assert (
+        recorder.record(REG, RULE, other, cause="sweep-3") is None
+    )  # same reason: no flag, new message stored
+    assert (store.puts, store.rows[RULE.id].message, store.rows[RULE.id].checked_at) == (
+        2,
+        "no get on kv2",
         clock.now,
     )
     assert (row.registry, row.name, row.subscription_id) == ("reg1", "ubuntu", "s1")

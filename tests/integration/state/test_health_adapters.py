@@ -1,0 +1,115 @@
+"""The flag recorder's real adapters: health rows in Azurite's Table storage, flags on the emulator's custom topic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shared.azure.clients import AzureClients
+from shared.config import Settings
+from shared.domain.health import HEALTHY, Reason, Status, Verdict
+from shared.domain.models import CacheRule, Registry
+from shared.services.container import build_services
+from tests.support.azurite import Azurite, start_azurite
+from tests.support.emulator import Emulator, start_emulator
+
+TOPIC = "health"
+REG = Registry(
+    id="/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/reg1",
+    name="reg1",
+    subscription_id="s1",
+    resource_group="rg",
+    login_server="reg1.azurecr.io",
+)
+RULE = CacheRule(
+    id=REG.id + "/cacheRules/ubuntu",
+    name="ubuntu",
+    source_repository="docker.io/library/ubuntu",
+    target_repository="ubuntu",
+    credential_set_id=None,
+)
+FAILING = Verdict(status=Status.UNHEALTHY, reason=Reason.SECRET_DISABLED, message="version v1 is disabled")
+
+
+@pytest.fixture(scope="module")
+def services_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Emulator, Azurite]]:
+    tmp = tmp_path_factory.mktemp("health-adapters")
+    emulator = start_emulator(Path(tmp), seed=None)
+    azurite = start_azurite(Path(tmp))
+    try:
+        yield emulator, azurite
+    finally:
+        azurite.stop()
+        emulator.stop()
+
+
+def settings(emulator: Emulator, azurite: Azurite, monkeypatch: pytest.MonkeyPatch, prefix: str) -> Settings:
+    for key, value in emulator.env().items():
+        monkeypatch.setenv(key, value)
+    return Settings.from_env(
+        {
+            "AZURE_CLOUD": "Local",
+            "AZURE_LOCAL_ENDPOINT": emulator.url,
+            "AzureWebJobsStorage": azurite.connection_string,
+            "STATE_TABLE_PREFIX": prefix,
+            "HEALTH_TOPIC_ENDPOINT": f"{emulator.url}/eventgrid/topics/{TOPIC}/api/events",
+            "HEALTH_TOPIC_KEY": "local-topic-key",
+        }
+    )
+
+
+def topic_events(emulator: Emulator) -> list[dict[str, object]]:
+    answer = emulator.control("GET", f"/_emulator/topics/{TOPIC}/events")
+    answer.raise_for_status()
+    return [record["event"] for record in answer.json()]
+
+
+def test_a_verdict_is_stored_in_table_storage_and_flagged_on_the_topic_once(
+    services_env: tuple[Emulator, Azurite], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulator, azurite = services_env
+    services = build_services(settings(emulator, azurite, monkeypatch, "hadapt1"))
+    assert services.recorder.record(REG, RULE, FAILING, cause="test") is not None
+    assert services.recorder.record(REG, RULE, FAILING, cause="test") is None
+
+    # A fresh process (new clients, same storage) reads back what the first one stored.
+    fresh = build_services(
+        settings(emulator, azurite, monkeypatch, "hadapt1"), AzureClients(services.settings)
+    )
+    row = fresh.health_store.get(RULE.id)
+    assert row is not None
+    assert (row.record.status, row.record.reason, row.registry, row.name) == (
+        Status.UNHEALTHY,
+        Reason.SECRET_DISABLED,
+        "reg1",
+        "ubuntu",
+    )
+    assert [r.rule_id for r in fresh.health_store.registry_rows(REG.id)] == [RULE.id]
+    recovered = fresh.recorder.record(REG, RULE, HEALTHY, cause="test")
+    assert recovered is not None
+
+    events = topic_events(emulator)
+    assert [(e["type"], e["subject"]) for e in events] == [
+        ("ArtifactCache.RuleUnhealthy", RULE.id),
+        ("ArtifactCache.RuleRecovered", RULE.id),
+    ]
+    first = events[0]
+    assert first["specversion"] == "1.0" and first["source"] == "/acr-cache-autopilot"
+    data = first["data"]
+    assert isinstance(data, dict) and data["reason"] == "SecretDisabled" and data["registry"] == "reg1"
+
+
+def test_secret_warnings_are_remembered_across_processes(
+    services_env: tuple[Emulator, Azurite], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulator, azurite = services_env
+    uri = "https://kv.vault.azure.net/secrets/user"
+    first = build_services(settings(emulator, azurite, monkeypatch, "hadapt2"))
+    assert not first.health_store.secret_warned(uri, "v1")
+    first.health_store.mark_secret_warned(uri, "v1")
+    first.health_store.mark_secret_warned(uri, "v1")  # a second instance racing: still once
+    other = build_services(settings(emulator, azurite, monkeypatch, "hadapt2"))
+    assert other.health_store.secret_warned(uri, "v1")
+    assert not other.health_store.secret_warned(uri, "v2")
