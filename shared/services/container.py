@@ -86,6 +86,7 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
         registries=registries,
         recorder=recorder,
         warn_seconds=settings.expiry_warning_days * 86400,
+        rows=health_store,
         healer=SweepHealer(access=access, credential_sets=credential_sets, dns_suffix=suffix)
         if settings.auto_heal
         else None,

@@ -17,7 +17,7 @@ from shared.domain.flags import FlagType
 from shared.domain.health import Reason, SecretState, Verdict, judge_rule
 from shared.domain.models import CredentialSet, Registry
 from shared.domain.sweeps import RegistryReport
-from shared.services.flagging import HealthRecorder
+from shared.services.flagging import HealthRecorder, HealthRow, HealthStore
 from shared.services.ports import Registries
 from shared.services.sweep_facts import SweepFacts
 from shared.services.sweep_heal import SweepHealer
@@ -32,6 +32,33 @@ class SecretIndexSink(Protocol):
     def replace_registry(self, registry: Registry, credential_sets: Sequence[CredentialSet]) -> None: ...
 
 
+class RegistryHealthRows(Protocol):
+    def registry_rows(self, registry_id: str) -> list[HealthRow]: ...
+
+
+class _Prefetched:
+    """A registry's stored rows read in one query up front, so judging N rules costs N writes, not N reads too.
+
+    A row an event handler writes meanwhile is seen as it was: at worst a flag is sent twice with the same id.
+    """
+
+    def __init__(self, store: HealthStore, rows: Sequence[HealthRow]) -> None:
+        self.store = store
+        self.rows = {r.rule_id.lower(): r for r in rows}
+
+    def get(self, rule_id: str) -> HealthRow | None:
+        return self.rows.get(rule_id.lower())
+
+    def put(self, row: HealthRow) -> None:
+        self.store.put(row)
+
+    def secret_warned(self, secret_uri: str, version: str) -> bool:
+        return self.store.secret_warned(secret_uri, version)
+
+    def mark_secret_warned(self, secret_uri: str, version: str) -> None:
+        self.store.mark_secret_warned(secret_uri, version)
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RegistryCheck:
     registries: Registries
@@ -39,6 +66,7 @@ class RegistryCheck:
     warn_seconds: float
     healer: SweepHealer | None = None  # set when AUTO_HEAL is on
     index: SecretIndexSink | None = None
+    rows: RegistryHealthRows | None = None  # the recorder's store, when it can read a registry's rows at once
     clock: Callable[[], float] = time.time
 
     def check(
@@ -58,6 +86,17 @@ class RegistryCheck:
                 error=str(exc),
             )
 
+    def _recorder(self, registry: Registry) -> HealthRecorder:
+        if self.rows is None:
+            return self.recorder
+        base = self.recorder
+        return HealthRecorder(
+            store=_Prefetched(base.store, self.rows.registry_rows(registry.id)),
+            publisher=base.publisher,
+            reminder_seconds=base.reminder_seconds,
+            clock=base.clock,
+        )
+
     def _check(
         self, registry: Registry, facts: SweepFacts, *, sweep_id: str, meter: RequestMeter
     ) -> RegistryReport:
@@ -67,6 +106,7 @@ class RegistryCheck:
             self.index.replace_registry(registry, sets)
         healed = self.healer.heal(registry, sets, facts) if self.healer is not None else []
         by_name = {s.name.lower(): s for s in sets}
+        recorder = self._recorder(registry)
         now = self.clock()
         raised = cleared = unhealthy = 0
         expiring: dict[tuple[str, str], tuple[Verdict, str, list[str]]] = {}
@@ -74,7 +114,7 @@ class RegistryCheck:
             rule_facts = facts.rule_facts(rule, by_name)
             verdict = judge_rule(rule_facts, now=now, warn_seconds=self.warn_seconds)
             unhealthy += verdict.failing
-            flag = self.recorder.record(registry, rule, verdict, cause=sweep_id)
+            flag = recorder.record(registry, rule, verdict, cause=sweep_id)
             if flag is not None:
                 cleared += flag.type is FlagType.RULE_RECOVERED
                 raised += flag.type is FlagType.RULE_UNHEALTHY
@@ -84,7 +124,7 @@ class RegistryCheck:
                 entry = expiring.setdefault(key, (verdict, rule_facts.credential_set.id, []))
                 entry[2].append(rule.id)
         for (_, version), (verdict, subject, rule_ids) in expiring.items():
-            if self.recorder.warn_expiring(subject, verdict, version=version, rules=rule_ids, cause=sweep_id):
+            if recorder.warn_expiring(subject, verdict, version=version, rules=rule_ids, cause=sweep_id):
                 raised += 1
         return RegistryReport(
             registry=registry.id,

@@ -4,6 +4,7 @@ cost independent of the number of rules, fan-out equal to in-process, pacing ins
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import replace
 
 import pytest
@@ -16,8 +17,9 @@ from shared.domain.models import CredentialHealth, Registry
 from shared.domain.sweeps import SweepStatus
 from shared.services.sweep import decode_message, encode_message
 from shared.services.sweep_scope import SweepScope
+from shared.state.health import TableHealthStore
 from tests.fakes.azure import FakeAzure
-from tests.unit.sweep.world import World
+from tests.unit.sweep.world import Counted, World
 
 SUB2 = "00000000-0000-0000-0000-000000000002"
 DAY = 86400.0
@@ -343,3 +345,16 @@ def test_auto_heal_reapplies_a_pinned_set_at_a_newer_version_never_an_older_one(
     world.azure.writes.clear()
     world.service(auto_heal=True).start(trigger="timer")
     assert world.azure.writes == []
+
+
+def test_a_registrys_stored_verdicts_are_read_in_one_query_not_one_per_rule() -> None:
+    world = World()
+    world.azure.add_vault("vaultpol")
+    registry = world.azure.add_registry("reg1")
+    creds = world.credential_set(registry, "creds", "vaultpol")
+    for i in range(50):
+        world.rule(registry, f"r{i:02d}", creds)
+    table_calls: Counter[str] = Counter()
+    world.health = TableHealthStore(Counted(world.health_table, table_calls))
+    world.service().start(trigger="timer")
+    assert (table_calls["get"], table_calls["query"], table_calls["upsert"]) == (0, 1, 50)

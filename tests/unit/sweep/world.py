@@ -155,6 +155,7 @@ class World:
             registries=self.counted_registries,
             recorder=recorder,
             warn_seconds=30 * 86400,
+            rows=self.health,
             healer=healer,
             clock=lambda: self.now,
         )
