@@ -14,24 +14,35 @@ from shared.azure.registry import RegistryGateway
 from shared.azure.tables import AzureTableStore
 from shared.config import Settings, get_settings
 from shared.domain.requests import SecretRules
+from shared.events.dispatch import EventServices
 from shared.services.access import AccessService
+from shared.services.access_events import AccessEvents
+from shared.services.audit import AuditedRegistries, AuditedRoles, AuditedVaults, Auditor
 from shared.services.cache_rules import CacheRuleWrites
 from shared.services.credential_sets import CredentialSetWrites
+from shared.services.expiry import ExpiryService
 from shared.services.flagging import HealthRecorder
 from shared.services.health import HealthWaiter
 from shared.services.locks import ProvisioningLocks
 from shared.services.lookup import RegistryLookup
 from shared.services.reads import Reads
+from shared.services.resource_events import ResourceEvents
+from shared.services.rotation import RotationService
+from shared.services.secret_index import IndexingRegistries, SetIndexer
 from shared.services.sweep import SweepLimits, SweepService
 from shared.services.sweep_check import RegistryCheck
 from shared.services.sweep_facts import SweepFacts
 from shared.services.sweep_heal import SweepHealer
+from shared.services.sweep_index import IndexRefresh
 from shared.services.sweep_report import HealthReporter
 from shared.services.sweep_scope import SweepScope
 from shared.services.validation import ValidationService
+from shared.state.audit import AuditLog
 from shared.state.health import TableHealthStore
+from shared.state.idempotency import TableIdempotencyStore
 from shared.state.leases import TableLeaseStore
 from shared.state.memory import MemoryTableStore
+from shared.state.secret_index import SecretIndex
 from shared.state.sweeps import SweepStore
 from shared.state.tables import TableStore
 
@@ -47,6 +58,8 @@ class Services:
     validation: ValidationService
     health_store: TableHealthStore
     recorder: HealthRecorder
+    audit: AuditLog
+    events: EventServices
     sweeps: SweepService
     health_report: HealthReporter
 
@@ -67,9 +80,15 @@ def _lease_store(clients: AzureClients) -> TableLeaseStore | None:
 def build_services(settings: Settings, clients: AzureClients | None = None) -> Services:
     clients = clients or AzureClients(settings)
     suffix = clients.profile.keyvault_dns_suffix
-    registries = RegistryGateway(clients)
-    vaults = VaultGateway(clients)
-    access = AccessService(vaults=vaults, roles=RoleGateway(clients), dns_suffix=suffix)
+    audit = AuditLog(_table(clients, "audit"))
+    auditor = Auditor(audit)
+    index = SecretIndex(_table(clients, "secretindex"), dns_suffix=suffix)
+    # Every write is audited, and every credential-set write indexed, whoever makes it (API or event).
+    registries = IndexingRegistries(AuditedRegistries(RegistryGateway(clients), auditor), index)
+    vaults = AuditedVaults(VaultGateway(clients), auditor)
+    access = AccessService(
+        vaults=vaults, roles=AuditedRoles(RoleGateway(clients), auditor), dns_suffix=suffix
+    )
     lookup = RegistryLookup(registries=registries)
     health = HealthWaiter(registries=registries, wait_seconds=settings.health_wait_seconds)
     locks = ProvisioningLocks(_lease_store(clients))
@@ -77,16 +96,52 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
         lookup=lookup, vaults=vaults, access=access, health=health, locks=locks, tenant_id=settings.tenant_id
     )
     health_store = TableHealthStore(_table(clients, "health"))
+    publisher = EventGridFlagPublisher(clients)
     recorder = HealthRecorder(
-        store=health_store,
-        publisher=EventGridFlagPublisher(clients),
-        reminder_seconds=settings.reminder_hours * 3600,
+        store=health_store, publisher=publisher, reminder_seconds=settings.reminder_hours * 3600
+    )
+    indexer = SetIndexer(registries=registries, index=index)
+    idempotency = TableIdempotencyStore(_table(clients, "idempotency"))
+    events = EventServices(
+        rotation=RotationService(
+            registries=registries,
+            vaults=vaults,
+            indexer=indexer,
+            index=index,
+            health=health,
+            locks=locks,
+            steps=idempotency,
+            recorder=recorder,
+            publisher=publisher,
+            dns_suffix=suffix,
+        ),
+        expiry=ExpiryService(vaults=vaults, indexer=indexer, recorder=recorder),
+        access=AccessEvents(
+            registries=registries,
+            access=access,
+            indexer=indexer,
+            index=index,
+            locks=locks,
+            recorder=recorder,
+            publisher=publisher,
+            auto_heal=settings.auto_heal,
+        ),
+        resources=ResourceEvents(
+            lookup=lookup,
+            access=access,
+            index=index,
+            health_store=health_store,
+            locks=locks,
+            publisher=publisher,
+        ),
+        idempotency=idempotency,
     )
     check = RegistryCheck(
         registries=registries,
         recorder=recorder,
         warn_seconds=settings.expiry_warning_days * 86400,
         rows=health_store,
+        index=IndexRefresh(index=index),
         healer=SweepHealer(access=access, credential_sets=credential_sets, dns_suffix=suffix)
         if settings.auto_heal
         else None,
@@ -116,6 +171,8 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
         validation=ValidationService(registries=registries, vaults=vaults, access=access, dns_suffix=suffix),
         health_store=health_store,
         recorder=recorder,
+        audit=audit,
+        events=events,
         sweeps=sweeps,
         health_report=HealthReporter(rows=health_store, last_sweep=sweeps.latest),
     )

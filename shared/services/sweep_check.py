@@ -34,6 +34,7 @@ class SecretIndexSink(Protocol):
 
 class RegistryHealthRows(Protocol):
     def registry_rows(self, registry_id: str) -> list[HealthRow]: ...
+    def forget(self, rule_id: str) -> None: ...
 
 
 class _Prefetched:
@@ -86,12 +87,12 @@ class RegistryCheck:
                 error=str(exc),
             )
 
-    def _recorder(self, registry: Registry) -> HealthRecorder:
-        if self.rows is None:
+    def _recorder(self, stored: Sequence[HealthRow] | None) -> HealthRecorder:
+        if stored is None:
             return self.recorder
         base = self.recorder
         return HealthRecorder(
-            store=_Prefetched(base.store, self.rows.registry_rows(registry.id)),
+            store=_Prefetched(base.store, stored),
             publisher=base.publisher,
             reminder_seconds=base.reminder_seconds,
             clock=base.clock,
@@ -106,7 +107,8 @@ class RegistryCheck:
             self.index.replace_registry(registry, sets)
         healed = self.healer.heal(registry, sets, facts) if self.healer is not None else []
         by_name = {s.name.lower(): s for s in sets}
-        recorder = self._recorder(registry)
+        stored = self.rows.registry_rows(registry.id) if self.rows is not None else None
+        recorder = self._recorder(stored)
         now = self.clock()
         raised = cleared = unhealthy = 0
         expiring: dict[tuple[str, str], tuple[Verdict, str, list[str]]] = {}
@@ -123,6 +125,11 @@ class RegistryCheck:
                 key = (str(verdict.secret_uri).lower(), version)
                 entry = expiring.setdefault(key, (verdict, rule_facts.credential_set.id, []))
                 entry[2].append(rule.id)
+        if self.rows is not None and stored is not None:  # rules deleted since: their verdicts go too
+            listed = {r.id.lower() for r in rules}
+            for row in stored:
+                if row.rule_id.lower() not in listed:
+                    self.rows.forget(row.rule_id)
         for (_, version), (verdict, subject, rule_ids) in expiring.items():
             if recorder.warn_expiring(subject, verdict, version=version, rules=rule_ids, cause=sweep_id):
                 raised += 1

@@ -18,6 +18,7 @@ from shared.domain.sweeps import SweepStatus
 from shared.services.sweep import decode_message, encode_message
 from shared.services.sweep_scope import SweepScope
 from shared.state.health import TableHealthStore
+from shared.state.memory import MemoryTableStore
 from tests.fakes.azure import FakeAzure
 from tests.unit.sweep.world import Counted, World
 
@@ -358,3 +359,28 @@ def test_a_registrys_stored_verdicts_are_read_in_one_query_not_one_per_rule() ->
     world.health = TableHealthStore(Counted(world.health_table, table_calls))
     world.service().start(trigger="timer")
     assert (table_calls["get"], table_calls["query"], table_calls["upsert"]) == (0, 1, 50)
+
+
+def test_a_deleted_rules_verdict_leaves_the_health_rows() -> None:
+    world = World()
+    regs = fleet(world)
+    world.service().start(trigger="timer")
+    world.registries.delete_cache_rule(regs["regok"], "ok-b")
+    world.service().start(trigger="timer")
+    assert "ok-b" not in world.reasons() and "ok-a" in world.reasons()
+
+
+def test_the_sweep_rewrites_a_registrys_share_of_the_secret_index() -> None:
+    from shared.services.sweep_index import IndexRefresh
+    from shared.state.secret_index import SecretIndex
+
+    world = World()
+    world.azure.add_vault("vaultpol")
+    registry = world.azure.add_registry("reg1")
+    creds = world.credential_set(registry, "creds", "vaultpol")
+    index = SecretIndex(MemoryTableStore(), dns_suffix=".vault.azure.net")
+    index.put(registry, replace(creds, name="gone", id=creds.id.replace("creds", "gone")))
+    refresh = IndexRefresh(index=index)
+    refresh.replace_registry(registry, world.registries.list_credential_sets(registry))
+    assert [s.name for s in index.registry_sets(registry.id)] == ["creds"]
+    assert [u.set_name for u in index.uses_of("vaultpol", "reg1-password")] == ["creds"]
