@@ -81,7 +81,7 @@ class AccessEvents:
                     continue
                 missing_for.append(current.id)
                 if self.auto_heal:
-                    granted = self.access.ensure(current, Rollback(step="grant"))
+                    granted = [v.name for v in self.access.ensure(current, Rollback(step="grant"))]
                     if granted:
                         self.publisher.publish(
                             [access_granted_flag(registry, current, granted, cause=cause, now=self.clock())]

@@ -28,7 +28,7 @@ from shared.services.reads import Reads
 from shared.services.resource_events import ResourceEvents
 from shared.services.rotation import RotationService
 from shared.services.secret_index import IndexingRegistries, SetIndexer
-from shared.services.validation import ValidationService
+from shared.services.validation import SecretChecks, ValidationService
 from shared.state.audit import AuditLog
 from shared.state.health import TableHealthStore
 from shared.state.idempotency import TableIdempotencyStore
@@ -75,14 +75,24 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
     # Every write is audited, and every credential-set write indexed, whoever makes it (API or event).
     registries = IndexingRegistries(AuditedRegistries(RegistryGateway(clients), auditor), index)
     vaults = AuditedVaults(VaultGateway(clients), auditor)
-    access = AccessService(
-        vaults=vaults, roles=AuditedRoles(RoleGateway(clients), auditor), dns_suffix=suffix
+    locks = ProvisioningLocks(
+        _lease_store(clients),
+        ttl_seconds=settings.lease_ttl_seconds,
+        wait_seconds=settings.lease_wait_seconds,
     )
+    access = AccessService(
+        vaults=vaults,
+        roles=AuditedRoles(RoleGateway(clients), auditor),
+        dns_suffix=suffix,
+        allowed_vaults=settings.allowed_vaults,
+        tenant_id=settings.tenant_id,
+        fence=locks.fence,
+    )
+    secrets = SecretChecks(vaults=vaults, dns_suffix=suffix)
     lookup = RegistryLookup(registries=registries)
     health = HealthWaiter(registries=registries, wait_seconds=settings.health_wait_seconds)
-    locks = ProvisioningLocks(_lease_store(clients))
     credential_sets = CredentialSetWrites(
-        lookup=lookup, vaults=vaults, access=access, health=health, locks=locks, tenant_id=settings.tenant_id
+        lookup=lookup, access=access, secrets=secrets, health=health, locks=locks
     )
     health_store = TableHealthStore(_table(clients, "health"))
     publisher = EventGridFlagPublisher(clients)
@@ -134,7 +144,9 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
             lookup=lookup, credential_sets=credential_sets, access=access, health=health, locks=locks
         ),
         credential_sets=credential_sets,
-        validation=ValidationService(registries=registries, vaults=vaults, access=access, dns_suffix=suffix),
+        validation=ValidationService(
+            registries=registries, secrets=secrets, access=access, dns_suffix=suffix
+        ),
         health_store=health_store,
         recorder=recorder,
         audit=audit,

@@ -85,7 +85,7 @@ class ResourceEvents:
             previous = self.index.get(registry.id, name)
             granted: list[str] = []
             if current.principal_id:
-                granted = self.access.ensure(current, Rollback(step="grant"))
+                granted = [v.name for v in self.access.ensure(current, Rollback(step="grant"))]
             if (
                 previous is not None
                 and previous.principal_id
