@@ -780,21 +780,19 @@ def _operation(op: Route) -> Json:
     for status in sorted(op.errors):
         responses[str(status)] = {"$ref": f"#/components/responses/{PROBLEM_STATUSES[status][0]}"}
     operation: Json = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag]}
-    if op.query or op.flags:
-        operation["parameters"] = []
-    if op.query:
-        operation["parameters"] += [{"$ref": f"#/components/parameters/{p}"} for p in op.query]
-    if op.flags:
-        operation["parameters"] += [
-            {
-                "name": name,
-                "in": "query",
-                "required": False,
-                "description": description,
-                "schema": {"type": "string", "enum": ["true", "false"], "default": "false"},
-            }
-            for name, description in op.flags
-        ]
+    parameters: list[Json] = [{"$ref": f"#/components/parameters/{p}"} for p in op.query]
+    parameters += [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": description,
+            "schema": {"type": "string", "enum": ["true", "false"], "default": "false"},
+        }
+        for name, description in op.flags
+    ]
+    if parameters:
+        operation["parameters"] = parameters
     if op.request:
         operation["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(op.request)}}}
     operation["responses"] = dict(sorted(responses.items()))

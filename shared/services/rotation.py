@@ -127,6 +127,7 @@ class RotationService:
             if username is None and password is None:
                 self.index.put(registry, current)
                 return
+            self.locks.fence(f"moving credential set '{current.name}' to the new secret version")
             updated = self.registries.update_credential_set(
                 registry,
                 current.name,
