@@ -5,7 +5,8 @@
 - PUT /_emulator/settings {"latencyMs", "pageSize", "healthRefreshSeconds", "roleAssignmentDelaySeconds",
   "throttling", "operationRetryAfter" (whole seconds or null = no Retry-After, the default, as the service),
   "lroPolls", "lroSeconds"}: fields left out keep their value; a refused body changes nothing.
-- PUT /_emulator/faults [{"method", "pathRegex", "status", "retryAfter", "count", "delayMs", "lroResult"}].
+- PUT /_emulator/faults [{"method", "pathRegex", "status", "retryAfter", "count", "delayMs", "lroResult",
+  "reset" ("before" | "after": drop the connection instead of answering)}].
 - PUT /_emulator/subscriptions/{subscriptionId} {"displayName"?, "tenantId"?}: another subscription (201 new,
   200 updated); ARM's GET /subscriptions lists those of the caller's tenant.
 - POST /_emulator/fleet {"resourceGroup", "registries", "rulesPerRegistry", "prefix"? ("fleet"),

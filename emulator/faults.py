@@ -3,7 +3,9 @@
 A fault hits matching requests (method, or any when absent/"*"; `pathRegex` searched in the path with its
 query string) `count` times and is then spent (no count = every time). `delayMs` delays the answer; without
 `status` the request then proceeds normally. Extension: `"lroResult": "Failed"` lets a matching write be
-accepted and its long-running operation end Failed.
+accepted and its long-running operation end Failed. `"reset": "before"` drops the connection (TCP RST) before the
+request is served, so nothing happens and nothing is logged; `"reset": "after"` serves it (a write is applied and
+logged) and then drops the connection instead of answering: the client cannot tell whether it happened.
 """
 
 from __future__ import annotations
@@ -14,7 +16,19 @@ from typing import Any
 
 from emulator.http import ServiceError
 
-_KEYS = {"method", "pathRegex", "status", "retryAfter", "count", "delayMs", "lroResult", "code", "message"}
+_KEYS = {
+    "method",
+    "pathRegex",
+    "status",
+    "retryAfter",
+    "count",
+    "delayMs",
+    "lroResult",
+    "code",
+    "message",
+    "reset",
+}
+RESETS = ("before", "after")
 
 
 @dataclass
@@ -29,6 +43,7 @@ class Fault:
     code: str | None
     message: str | None
     raw: dict[str, Any]
+    reset: str | None = None  # "before" or "after" serving the request
 
     def error(self) -> ServiceError:
         assert self.status is not None
@@ -56,6 +71,13 @@ def _parse(item: Any) -> Fault:
     retry_after = item.get("retryAfter")
     if retry_after is not None and (not isinstance(retry_after, int) or retry_after < 0):
         raise ServiceError(400, "InvalidFault", "retryAfter must be whole seconds")
+    reset = item.get("reset")
+    if reset is not None and reset not in RESETS:
+        raise ServiceError(400, "InvalidFault", f"reset must be one of {list(RESETS)}")
+    if reset is not None and status is not None:
+        raise ServiceError(
+            400, "InvalidFault", "a reset fault sends no answer: give reset or status, not both"
+        )
     method = item.get("method")
     return Fault(
         None if method in (None, "*") else str(method).upper(),
@@ -68,6 +90,7 @@ def _parse(item: Any) -> Fault:
         item.get("code"),
         item.get("message"),
         dict(item),
+        reset,
     )
 
 

@@ -8,6 +8,7 @@ import errno
 import json
 import socket
 import ssl
+import struct
 import threading
 import time
 import uuid
@@ -147,28 +148,36 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             fault = state.faults.take(request.method, request.path_with_query)
         if fault is not None and fault.delay_ms:
             time.sleep(fault.delay_ms / 1000)
+        if fault is not None and fault.reset == "before":
+            self._reset_connection()
+            return
+        reset_after = fault is not None and fault.reset == "after"
         if request.path == identity_endpoint.PATH:
             if fault is not None and fault.status:
                 self._send(fault_response(fault))
                 return
             with state.lock:
-                self._send(identity_endpoint.token(state, request))
+                token = identity_endpoint.token(state, request)
+            self._reset_connection() if reset_after else self._send(token)
             return
         if fault is not None and fault.lro_failed:
             request.params["lro_failed"] = "1"
+        headers: dict[str, str] = {}
         if request.path.startswith(EVENTGRID_PREFIX):
             response = fault_response(fault) if fault and fault.status else self._publish(request)
-            self._log(request, response.status)
-            self._send(response)
-            return
-        if request.path.startswith(dataplane.PREFIX):
+        elif request.path.startswith(dataplane.PREFIX):
             response = fault_response(fault) if fault and fault.status else self._dataplane(request)
-            self._log(request, response.status)
-            self._send(response)
-            return
-        response, headers = self._arm(request, fault)
+        else:
+            response, headers = self._arm(request, fault)
         self._log(request, response.status)
-        self._send(response, headers)
+        self._reset_connection() if reset_after else self._send(response, headers)
+
+    def _reset_connection(self) -> None:
+        """Abort the connection with a TCP RST (SO_LINGER 0): the client sees 'connection reset by peer'."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
 
     def _log(self, request: Request, status: int) -> None:
         with self.server.state.lock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 from azure.core.exceptions import HttpResponseError
 
 from tests.integration.emulator.helpers import RG, Http, acr_client, registry_path
@@ -89,3 +90,54 @@ def test_requests_log_attributes_principals(emu: Emulator) -> None:
         "principalId": principal,
     }
     assert not any(r["path"].startswith(("/msi/", "/_emulator/")) for r in log)
+
+
+def _put_rule(http: Http, name: str) -> requests.Response:
+    props = {"sourceRepository": "mcr.microsoft.com/dotnet/runtime", "targetRepository": name}
+    return http(
+        "PUT", f"{registry_path()}/cacheRules/{name}", {"properties": props}, **{"api-version": "2025-11-01"}
+    )
+
+
+def _logged(emu: Emulator, name: str) -> list[int]:
+    return [
+        r["status"] for r in emu.requests_log() if r["method"] == "PUT" and f"cacheRules/{name}" in r["path"]
+    ]
+
+
+def test_reset_before_drops_the_request_unserved(emu: Emulator) -> None:
+    emu.control(
+        "PUT",
+        "/_emulator/faults",
+        json=[{"method": "PUT", "pathRegex": "cacheRules/", "reset": "before", "count": 1}],
+    ).raise_for_status()
+    http = Http(emu)
+    with pytest.raises(requests.ConnectionError):
+        _put_rule(http, "dropped")
+    gone = http("GET", f"{registry_path()}/cacheRules/dropped", **{"api-version": "2025-11-01"})
+    assert gone.status_code == 404
+    assert _logged(emu, "dropped") == []
+    assert _put_rule(Http(emu), "dropped").status_code in (200, 201)  # spent after one hit
+
+
+def test_reset_after_applies_the_write_but_never_answers(emu: Emulator) -> None:
+    emu.control(
+        "PUT",
+        "/_emulator/faults",
+        json=[{"method": "PUT", "pathRegex": "cacheRules/", "reset": "after", "count": 1}],
+    ).raise_for_status()
+    http = Http(emu)
+    with pytest.raises(requests.ConnectionError):
+        _put_rule(http, "applied")
+    assert _logged(emu, "applied") == [201]
+    found = Http(emu)("GET", f"{registry_path()}/cacheRules/applied", **{"api-version": "2025-11-01"})
+    assert found.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "fault", [{"reset": "sometimes"}, {"reset": "before", "status": 500}], ids=["unknown", "with-status"]
+)
+def test_bad_reset_faults_are_refused(emu: Emulator, fault: dict[str, object]) -> None:
+    answer = emu.control("PUT", "/_emulator/faults", json=[{"pathRegex": "x", **fault}])
+    assert answer.status_code == 400
+    assert emu.control("GET", "/_emulator/faults").json() == []
