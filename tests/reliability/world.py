@@ -1,0 +1,162 @@
+"""What the reliability scenarios build and how they judge the end state: read straight from the emulator's ARM
+(not through the app), so a wrong answer from the app cannot hide a wrong state in Azure."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from tests.e2e.conftest import SUBSCRIPTION, Stack
+
+API = {"api-version": "2025-11-01"}
+RG_PATH = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/demo-rg"
+REGISTRY_PATH = f"{RG_PATH}/providers/Microsoft.ContainerRegistry/registries/demoregistry"
+VAULTS = {"demo-kv": False, "demo-kv-rbac": True}  # name -> RBAC
+SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
+PROBLEM = "application/problem+json"
+
+
+def vault_path(vault: str) -> str:
+    return f"{RG_PATH}/providers/Microsoft.KeyVault/vaults/{vault}"
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One rule of a scenario: Docker Hub image ``target`` with the secrets ``user-<pair>``/``pass-<pair>``."""
+
+    target: str
+    vault: str
+    pair: int
+
+    def body(self) -> dict[str, Any]:
+        kv = f"https://{self.vault}.vault.azure.net/secrets"
+        return {
+            "sourceRepository": f"docker.io/library/{self.target}",
+            "targetRepository": self.target,
+            "credentials": {
+                "usernameSecretUri": f"{kv}/user-{self.pair}",
+                "passwordSecretUri": f"{kv}/pass-{self.pair}",
+            },
+        }
+
+
+def rule_specs(count: int, *, pairs: int, prefix: str = "image") -> list[RuleSpec]:
+    """``count`` rules over both vaults, ``pairs`` secret pairs per vault (rules sharing a pair share a set)."""
+    vaults = sorted(VAULTS)
+    return [RuleSpec(f"{prefix}{i}", vaults[i % 2], (i // 2) % pairs) for i in range(count)]
+
+
+def seed_secrets(stack: Stack, pairs: int) -> None:
+    """The demo Docker Hub login under ``pairs`` secret names in each vault."""
+    for vault in VAULTS:
+        for pair in range(pairs):
+            for name, value in ((f"user-{pair}", "demo-user"), (f"pass-{pair}", "demo-password")):
+                stack.emulator.control(
+                    "PUT", f"/_emulator/secrets/{vault}/{name}", json={"value": value}
+                ).raise_for_status()
+
+
+def set_faults(stack: Stack, faults: list[dict[str, Any]]) -> None:
+    stack.emulator.control("PUT", "/_emulator/faults", json=faults).raise_for_status()
+
+
+def is_problem(answer: requests.Response) -> bool:
+    """A failure the caller can see and act on: an RFC 9457 body with its status."""
+    if answer.status_code < 400 or not answer.headers.get("Content-Type", "").startswith(PROBLEM):
+        return False
+    body = answer.json()
+    return bool(body.get("status") == answer.status_code and body.get("type") and body.get("detail"))
+
+
+def put_until_done(url: str, body: Any, *, attempts: int = 20) -> requests.Response:
+    """What a well-behaved client does after a failure: send the same PUT again (honouring Retry-After)."""
+    answer = requests.put(url, json=body, timeout=120)
+    for _ in range(attempts):
+        if answer.status_code < 400:
+            return answer
+        time.sleep(min(float(answer.headers.get("Retry-After") or 0.5), 5.0))
+        answer = requests.put(url, json=body, timeout=120)
+    return answer
+
+
+@dataclass
+class AzureState:
+    rules: dict[str, str | None]  # rule name -> credential set resource ID
+    sets: dict[str, dict[str, Any]]  # set resource ID (lower) -> the set
+    policies: dict[str, set[str]]  # vault -> principals with an access policy
+    assignments: dict[str, set[str]]  # vault -> principals with Key Vault Secrets User
+
+    def principal(self, set_id: str) -> str:
+        return str(self.sets[set_id.lower()]["identity"]["principalId"])
+
+
+def _all(stack: Stack, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
+    page = stack.arm("GET", path, params=params)
+    items = list(page["value"])
+    while page.get("nextLink"):
+        token = stack.emulator.token_credential().get_token("https://management.azure.com/.default").token
+        answer = requests.get(
+            page["nextLink"],
+            headers={"Authorization": f"Bearer {token}"},
+            verify=str(stack.emulator.ca_path),
+            timeout=30,
+        )
+        answer.raise_for_status()
+        page = answer.json()
+        items += page["value"]
+    return items
+
+
+def azure_state(stack: Stack) -> AzureState:
+    stack.emulator.control("PUT", "/_emulator/faults", json=[]).raise_for_status()
+    rules = {
+        r["name"]: r["properties"].get("credentialSetResourceId")
+        for r in _all(stack, f"{REGISTRY_PATH}/cacheRules", API)
+    }
+    sets = {s["id"].lower(): s for s in _all(stack, f"{REGISTRY_PATH}/credentialSets", API)}
+    policies, assignments = {}, {}
+    for vault in VAULTS:
+        found = stack.arm("GET", vault_path(vault), params={"api-version": "2023-07-01"})
+        policies[vault] = {p["objectId"] for p in found["properties"].get("accessPolicies") or []}
+        listed = _all(
+            stack,
+            f"{vault_path(vault)}/providers/Microsoft.Authorization/roleAssignments",
+            {"api-version": "2022-04-01"},
+        )
+        assignments[vault] = {
+            a["properties"]["principalId"]
+            for a in listed
+            if a["properties"]["roleDefinitionId"].rsplit("/", 1)[-1] == SECRETS_USER
+        }
+    return AzureState(rules=rules, sets=sets, policies=policies, assignments=assignments)
+
+
+def convergence_problems(state: AzureState, specs: list[RuleSpec], baseline: AzureState) -> list[str]:
+    """Everything wrong with the end state: rules lost, sets orphaned, grants missing or extra (empty = converged)."""
+    problems = []
+    for spec in specs:
+        if spec.target not in state.rules:
+            problems.append(f"rule {spec.target} lost")
+    used = {(cs or "").lower() for cs in state.rules.values() if cs}
+    for set_id, cs in state.sets.items():
+        if set_id not in used and set_id not in baseline.sets:
+            problems.append(f"credential set {cs['name']} orphaned (no rule uses it)")
+        state_name = cs["properties"].get("provisioningState")
+        if state_name != "Succeeded":
+            problems.append(f"credential set {cs['name']} left {state_name}")
+    expected: dict[str, set[str]] = {vault: set() for vault in VAULTS}
+    for spec in specs:
+        set_id = state.rules.get(spec.target)
+        if set_id and set_id.lower() in state.sets:
+            expected[spec.vault].add(state.principal(set_id))
+    for vault, rbac in VAULTS.items():
+        granted = state.assignments[vault] if rbac else state.policies[vault]
+        before = baseline.assignments[vault] if rbac else baseline.policies[vault]
+        for missing in sorted(expected[vault] - granted):
+            problems.append(f"grant missing in {vault} for {missing}")
+        for extra in sorted(granted - before - expected[vault]):
+            problems.append(f"grant extra in {vault} for {extra}")
+    return problems
