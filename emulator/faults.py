@@ -6,6 +6,8 @@ query string) `count` times and is then spent (no count = every time). `delayMs`
 accepted and its long-running operation end Failed. `"reset": "before"` drops the connection (TCP RST) before the
 request is served, so nothing happens and nothing is logged; `"reset": "after"` serves it (a write is applied and
 logged) and then drops the connection instead of answering: the client cannot tell whether it happened.
+GET /_emulator/faults lists each fault with `remaining` hits and `inFlight` (requests it hit still being served),
+so a test can wait for a delayed request to land before it resets the emulator.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Fault:
     message: str | None
     raw: dict[str, Any]
     reset: str | None = None  # "before" or "after" serving the request
+    in_flight: int = 0  # requests it hit that are still being served (delayed or slow)
 
     def error(self) -> ServiceError:
         assert self.status is not None
@@ -108,7 +111,7 @@ class Faults:
         return self.listing()
 
     def listing(self) -> list[dict[str, Any]]:
-        return [dict(f.raw, remaining=f.count) for f in self.faults]
+        return [dict(f.raw, remaining=f.count, inFlight=f.in_flight) for f in self.faults]
 
     def take(self, method: str, path_with_query: str) -> Fault | None:
         """The first live fault matching the request, consuming one of its hits."""
@@ -119,5 +122,6 @@ class Faults:
                 if fault.count <= 0:
                     continue
                 fault.count -= 1
+            fault.in_flight += 1
             return fault
         return None

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from emulator import control, dataplane, enforcement, identity_endpoint
 from emulator.arm import authorization, containerregistry, keyvault, resources
 from emulator.arm.framework import operation_result, operation_status
+from emulator.faults import Fault
 from emulator.http import Request, Response, Router, ServiceError
 from emulator.state import EmulatorState
 from emulator.tls import ensure_certificates
@@ -146,6 +147,15 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             time.sleep(state.settings.latencyMs / 1000)
         with state.lock:
             fault = state.faults.take(request.method, request.path_with_query)
+        try:
+            self._serve(request, fault)
+        finally:
+            if fault is not None:
+                with state.lock:
+                    fault.in_flight -= 1
+
+    def _serve(self, request: Request, fault: Fault | None) -> None:
+        state = self.server.state
         if fault is not None and fault.delay_ms:
             time.sleep(fault.delay_ms / 1000)
         if fault is not None and fault.reset == "before":

@@ -160,3 +160,65 @@ def convergence_problems(state: AzureState, specs: list[RuleSpec], baseline: Azu
         for extra in sorted(granted - before - expected[vault]):
             problems.append(f"grant extra in {vault} for {extra}")
     return problems
+
+
+def secret_event(vault: str, name: str, version: str, *, event_id: str) -> dict[str, Any]:
+    """Key Vault's SecretNewVersionCreated in the Event Grid schema (as in Microsoft's sample)."""
+    return {
+        "id": event_id,
+        "topic": vault_path(vault),
+        "subject": name,
+        "eventType": "Microsoft.KeyVault.SecretNewVersionCreated",
+        "eventTime": "2026-01-01T00:00:00Z",
+        "data": {
+            "Id": f"https://{vault}.vault.azure.net/secrets/{name}/{version}",
+            "VaultName": vault,
+            "ObjectType": "Secret",
+            "ObjectName": name,
+            "Version": version,
+            "NBF": None,
+            "EXP": None,
+        },
+        "dataVersion": "1",
+        "metadataVersion": "1",
+    }
+
+
+def deliver(devhost_url: str, events: list[dict[str, Any]]) -> requests.Response:
+    """One Event Grid delivery (a batch) to the Key Vault handler, as Event Grid posts it."""
+    return requests.post(
+        f"{devhost_url}/runtime/webhooks/eventgrid",
+        params={"functionName": "on_keyvault_event"},
+        json=events,
+        headers={"aeg-event-type": "Notification"},
+        timeout=300,
+    )
+
+
+def new_version(stack: Stack, vault: str, name: str, value: str) -> str:
+    """A new secret version a second after the last (Key Vault orders versions by whole seconds)."""
+    stack.emulator.control("POST", "/_emulator/clock", json={"advanceSeconds": 2}).raise_for_status()
+    answer = stack.emulator.control("PUT", f"/_emulator/secrets/{vault}/{name}", json={"value": value})
+    answer.raise_for_status()
+    return str(answer.json()["version"])
+
+
+def until(probe: Any, what: str, *, attempts: int = 300) -> None:
+    """Poll (bounded by attempts, never asserting on time) until ``probe()`` is true."""
+    for _ in range(attempts):
+        if probe():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"never saw {what}")
+
+
+def fault_spent(stack: Stack) -> bool:
+    """Every injected fault has been taken: a delayed request is now inside the emulator."""
+    listing = stack.emulator.control("GET", "/_emulator/faults").json()
+    return all(f["remaining"] == 0 for f in listing)
+
+
+def faults_settled(stack: Stack) -> bool:
+    """No request a fault delayed is still being served (it would land in the next test's state)."""
+    listing = stack.emulator.control("GET", "/_emulator/faults").json()
+    return all(f["inFlight"] == 0 for f in listing)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import requests
 from azure.core.exceptions import HttpResponseError
@@ -141,3 +144,22 @@ def test_bad_reset_faults_are_refused(emu: Emulator, fault: dict[str, object]) -
     answer = emu.control("PUT", "/_emulator/faults", json=[{"pathRegex": "x", **fault}])
     assert answer.status_code == 400
     assert emu.control("GET", "/_emulator/faults").json() == []
+
+
+def test_a_delayed_request_is_listed_in_flight_until_answered(emu: Emulator) -> None:
+    emu.control(
+        "PUT",
+        "/_emulator/faults",
+        json=[{"method": "GET", "pathRegex": "cacheRules", "delayMs": 1500, "count": 1}],
+    ).raise_for_status()
+    http = Http(emu)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(http, "GET", f"{registry_path()}/cacheRules", **{"api-version": "2025-11-01"})
+        for _ in range(100):
+            (listed,) = emu.control("GET", "/_emulator/faults").json()
+            if listed["remaining"] == 0:
+                break
+            time.sleep(0.01)
+        assert listed["inFlight"] == 1
+        assert answer.result().status_code == 200
+    assert emu.control("GET", "/_emulator/faults").json()[0]["inFlight"] == 0
