@@ -17,6 +17,7 @@ from tests.support.devhost import Devhost, start_devhost
 from tests.support.emulator import start_emulator
 
 SOAK = os.environ.get("RELIABILITY_SOAK") == "1"
+TOPIC = "acr-cache-health"
 
 # Settings every instance shares: short waits so a fault's retries and a crashed lease play out quickly.
 INSTANCE_ENV = {
@@ -25,6 +26,14 @@ INSTANCE_ENV = {
     "ARM_RETRY_TOTAL": "3",
     "ARM_RETRY_BACKOFF_MAX_SECONDS": "2",
 }
+
+
+def topic_env(emulator_url: str) -> dict[str, str]:
+    """Flags go to the emulator's health topic (else to make run's default port, which is not running)."""
+    return {
+        "HEALTH_TOPIC_ENDPOINT": f"{emulator_url}/eventgrid/topics/{TOPIC}/api/events",
+        "HEALTH_TOPIC_KEY": "local-key",
+    }
 
 
 @dataclass
@@ -43,7 +52,7 @@ class Pair:
 def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     tmp = tmp_path_factory.mktemp("reliability")
     with start_azurite(tmp) as azurite, start_emulator(tmp / "emulator", seed="demo") as emulator:
-        env = app_env(emulator, azurite, **INSTANCE_ENV)
+        env = app_env(emulator, azurite, **INSTANCE_ENV, **topic_env(emulator.url))
         with start_devhost(REPO_ROOT, env=env) as first, start_devhost(REPO_ROOT, env=env) as second:
             yield Pair(stack=Stack(emulator=emulator, azurite=azurite, devhost=first), second=second)
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import REPO_ROOT, app_env
-from tests.reliability.conftest import INSTANCE_ENV, SOAK, Pair
+from tests.reliability.conftest import INSTANCE_ENV, SOAK, Pair, topic_env
 from tests.reliability.world import (
     azure_state,
     convergence_problems,
@@ -34,7 +34,12 @@ STALL_MS = 8_000  # longer than the test needs to kill the instance
 
 def _doomed(fresh: Pair) -> Devhost:
     """A third instance on the same emulator and Azurite, to be killed with SIGKILL."""
-    return start_devhost(REPO_ROOT, env=app_env(fresh.stack.emulator, fresh.stack.azurite, **INSTANCE_ENV))
+    return start_devhost(
+        REPO_ROOT,
+        env=app_env(
+            fresh.stack.emulator, fresh.stack.azurite, **INSTANCE_ENV, **topic_env(fresh.stack.emulator.url)
+        ),
+    )
 
 
 def _in_background(url: str, body: object) -> threading.Thread:
