@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from shared.api import sweep_views, views
 from shared.api.auth import PRINCIPAL_HEADER, require_role
-from shared.api.http import ApiRequest, ApiResponse, handle, json_body, problem
+from shared.api.http import ApiRequest, ApiResponse, handle, json_body
 from shared.domain.errors import MethodNotAllowed
 from shared.domain.requests import (
     check_resource_name,
@@ -179,14 +179,19 @@ HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 def dispatch(
     handlers: Mapping[str, Handler], request: ApiRequest, *, services: Callable[[], Services] = get_services
 ) -> ApiResponse:
-    """Run the template's handler for the request's method, or answer 405 naming the methods it offers."""
+    """Run the template's handler for the request's method, or answer 405 naming the methods it offers.
+
+    The 405 goes through :func:`run` too, so a caller without the required role learns nothing of the route."""
     handler = handlers.get(request.method)
     if handler is None:
         allowed = tuple(handlers)
-        error = MethodNotAllowed(
-            f"{request.method} is not offered here; use {', '.join(allowed)}", allowed=allowed
-        )
-        return problem(error, request)
+
+        def not_allowed(req: ApiRequest, _: Services) -> ApiResponse:
+            raise MethodNotAllowed(
+                f"{req.method} is not offered here; use {', '.join(allowed)}", allowed=allowed
+            )
+
+        handler = not_allowed
     return run(handler, request, services=services)
 
 

@@ -46,6 +46,18 @@ def test_a_method_a_route_does_not_offer_is_405_with_allow() -> None:
     assert response.body["type"].endswith("#method-not-allowed")
 
 
+def test_a_caller_without_the_role_is_refused_before_being_told_the_allowed_methods() -> None:
+    services = build_services(Settings.from_env({"REQUIRED_CALLER_ROLE": "CacheRules.Admin"}))
+    handlers = routes.by_template()["registries/{registry}/cache-rules/{name}/validate"]
+    request = ApiRequest(
+        method="GET", path="/api/x/validate", route_params={}, headers={}, params={}, body=b""
+    )
+
+    response = routes.dispatch(handlers, request, services=lambda: services)
+
+    assert response.status == 401 and "Allow" not in response.headers
+
+
 def test_routes_use_function_keys_and_the_document_requires_them_globally() -> None:
     assert {a for spec in http_routes().values() for a in spec["auth"]} == {"FUNCTION"}
     schemes = DOC["components"]["securitySchemes"]
