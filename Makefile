@@ -42,6 +42,11 @@ second-devhost: setup
 test: setup
 	$(PY) -m pytest -q
 
+# The reliability suite at the issue's full sizes (fault storms x5, 1,000-event storm over 50 secrets, the crashed
+# rotation's redelivery after its claim expires); `make test` runs the same tests small.
+soak: setup
+	RELIABILITY_SOAK=1 $(PY) -m pytest -q -p no:cacheprovider --timeout=1800 tests/reliability
+
 bench: setup
 	$(PY) -m bench
 
