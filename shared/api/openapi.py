@@ -33,6 +33,7 @@ from shared.domain.upstreams import (
     credential_policy,
     supported_upstreams,
 )
+from shared.services.sweep_report import MAX_SKIP, MAX_TOP
 
 Json = dict[str, Any]
 
@@ -688,11 +689,13 @@ def _parameters() -> Json:
         ),
         "Top": _query_parameter(
             "At most this many rules a page.",
-            {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1000},
+            {"type": "integer", "minimum": 1, "maximum": MAX_TOP, "default": MAX_TOP},
             name="top",
         ),
         "Skip": _query_parameter(
-            "Rules to skip (nextLink sets it).", {"type": "integer", "minimum": 0, "default": 0}, name="skip"
+            "Rules to skip (nextLink sets it).",
+            {"type": "integer", "minimum": 0, "maximum": MAX_SKIP, "default": 0},
+            name="skip",
         ),
         "AuditSince": {
             "name": "since",

@@ -11,7 +11,7 @@ from shared.domain.errors import FieldError, ValidationFailed
 from shared.domain.health import Status
 from shared.domain.names import is_registry_name
 from shared.domain.sweeps import SweepResult
-from shared.services.sweep_report import MAX_TOP, HealthPage, HealthQuery
+from shared.services.sweep_report import MAX_SKIP, MAX_TOP, HealthPage, HealthQuery
 
 HEALTH_PATH = "/api/health"
 QUERY_FIELDS = ("status", "registry", "top", "skip")
@@ -67,7 +67,7 @@ def parse_health_query(params: Mapping[str, str]) -> HealthQuery:
     if registry is not None and not is_registry_name(registry):
         errors.append(FieldError(field="registry", message="must be 5-50 letters and digits"))
     top = _integer(params.get("top", str(MAX_TOP)), "top", 1, MAX_TOP, errors)
-    skip = _integer(params.get("skip", "0"), "skip", 0, 10**9, errors)
+    skip = _integer(params.get("skip", "0"), "skip", 0, MAX_SKIP, errors)
     if errors:
         raise ValidationFailed("The health query is invalid", errors=errors)
     return HealthQuery(status=status, registry=registry, top=top, skip=skip)

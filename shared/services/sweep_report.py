@@ -16,6 +16,7 @@ from shared.domain.sweeps import SweepResult
 from shared.services.flagging import HealthRow
 
 MAX_TOP = 1000
+MAX_SKIP = 10**9  # a page offset; larger is refused (and the document says so)
 _ORDER = {Status.UNHEALTHY: 0, Status.WARNING: 1, Status.HEALTHY: 2}
 
 
