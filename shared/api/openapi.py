@@ -778,8 +778,33 @@ def _success(success: Success) -> Json:
     return response
 
 
+# OpenAPI links (a write's answer feeds the operations on what it wrote), so stateful clients and fuzzers such
+# as schemathesis chain a PUT into its GET/PATCH/DELETE instead of guessing names that only ever 404.
+_RULE_OPS = ("getCacheRule", "patchCacheRule", "deleteCacheRule", "validateCacheRule")
+_SET_OPS = ("getCredentialSet", "patchCredentialSet", "deleteCredentialSet")
+_BY_NAME = {"registry": "$request.path.registry", "name": "$response.body#/name"}
+LINKS: dict[str, dict[str, tuple[str, dict[str, str]]]] = {
+    "createCacheRule": {op: (op, _BY_NAME) for op in _RULE_OPS},
+    "putCacheRule": {op: (op, _BY_NAME) for op in _RULE_OPS},
+    "putCredentialSet": {op: (op, _BY_NAME) for op in _SET_OPS},
+    "startSweep": {"getSweep": ("getSweep", {"id": "$response.body#/id"})},
+}
+
+
+def _links(op: Route, status: int) -> Json:
+    if status >= 300 or status == 204:
+        return {}
+    return {
+        name: {"operationId": target, "parameters": dict(parameters)}
+        for name, (target, parameters) in LINKS.get(op.operation_id, {}).items()
+    }
+
+
 def _operation(op: Route) -> Json:
     responses: Json = {str(s.status): _success(s) for s in op.success}
+    for s in op.success:
+        if links := _links(op, s.status):
+            responses[str(s.status)]["links"] = links
     for status in sorted(op.errors):
         responses[str(status)] = {"$ref": f"#/components/responses/{PROBLEM_STATUSES[status][0]}"}
     operation: Json = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag]}
