@@ -150,7 +150,7 @@ def _secret_uri(which: str) -> Json:
         "user information, query or fragment.",
         pattern=SECRET_URI_PATTERN,
         fmt="uri",
-        examples=["https://demo-kv.vault.azure.net/secrets/dockerhub-username"],
+        examples=[f"https://demo-kv.vault.azure.net/secrets/dockerhub-{which}"],
     )
 
 

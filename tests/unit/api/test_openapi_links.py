@@ -40,3 +40,11 @@ def test_every_write_links_to_the_operations_on_what_it_wrote() -> None:
         assert {link["operationId"] for r in linked for link in r["links"].values()} == {
             t for t, _ in targets.values()
         }
+
+
+def test_each_secret_uri_example_names_its_own_secret() -> None:
+    """Clients and fuzzers send the examples: a password example naming the username secret is refused upstream."""
+    credentials = DOC["components"]["schemas"]["CredentialsInput"]["properties"]
+    for which in ("username", "password"):
+        (example,) = credentials[f"{which}SecretUri"]["examples"]
+        assert example.endswith(f"/dockerhub-{which}")
