@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import urlsplit
 
 from devhost.host import FunctionHost, Request, Response
@@ -97,4 +98,10 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Silence the stdlib access log (it would print query strings, which may carry `code`)."""
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_TRACE = do_CONNECT = _handle
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other method token (TRACE, QUERY, ...) is routed too, as Kestrel does, instead of the stdlib 501."""
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)

@@ -156,8 +156,9 @@ def test_not_found_and_method_mismatch(devhost: Devhost) -> None:
     assert requests.get(f"{devhost.url}{WEBHOOK}?functionName=on_event", timeout=10).status_code == 405
     assert requests.get(f"{devhost.url}/admin/functions/tick", timeout=10).status_code == 405
     # Methods the stdlib server has no handler for are routed too, not answered 501 by it.
-    trace = requests.request("TRACE", f"{devhost.url}/api/registries/r/items/7", timeout=10)
-    assert trace.status_code == 404
+    for method in ("TRACE", "QUERY"):
+        answer = requests.request(method, f"{devhost.url}/api/registries/r/items/7", timeout=10)
+        assert answer.status_code == 404, method
 
 
 def test_anonymous_async_and_response_headers(devhost: Devhost) -> None:
