@@ -23,6 +23,7 @@ from shared.domain.requests import (
     parse_credential_set_patch,
     parse_flag,
 )
+from shared.domain.sweeps import SweepStatus
 from shared.services import deadline
 from shared.services.audit import caused_by, http_cause
 from shared.services.container import Services, get_services
@@ -145,7 +146,7 @@ def start_sweep(request: ApiRequest, services: Services) -> ApiResponse:
     """200 with the result when the sweep ran here; 202 and its URL when it was fanned out over the queue."""
     result = services.sweeps.start(trigger="http")
     location = {"Location": sweep_views.sweep_location(result.sweep_id)}
-    status = 200 if result.status.value == "Completed" else 202
+    status = 200 if result.status is SweepStatus.COMPLETED else 202
     return ApiResponse(status=status, body=sweep_views.sweep_view(result), headers=location)
 
 
