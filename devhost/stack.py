@@ -5,15 +5,26 @@ Ctrl-C stops all three. The emulator keeps its data dir (and so its CA) in ``.lo
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 from devhost.azurite import DEFAULT_PORTS, connection_string
+from shared.events.keyvault import (
+    SecretExpired,
+    SecretNearExpiry,
+    SecretNewVersionCreated,
+    VaultAccessPolicyChanged,
+)
+from shared.events.resources import HANDLED_OPERATIONS, ResourceDeleteSuccess, ResourceWriteSuccess
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +47,51 @@ def _require_free(port: int, what: str, variable: str | None) -> None:
         if sock.connect_ex(("127.0.0.1", port)) == 0:
             hint = f"; set {variable} to use another" if variable else ""
             raise SystemExit(f"port {port} for {what} is already in use (is another `make run` going?){hint}")
+
+
+def event_subscriptions(functions_url: str) -> dict[str, dict[str, Any]]:
+    """The local twin of infra/events/main.bicep: the same event types and ``data.operationName`` filter."""
+
+    def endpoint(function: str) -> str:
+        return f"{functions_url}/runtime/webhooks/eventgrid?functionName={function}"
+
+    return {
+        "on-keyvault-event": {
+            "endpoint": endpoint("on_keyvault_event"),
+            "eventTypes": [
+                view.event_type
+                for view in (
+                    SecretNewVersionCreated,
+                    SecretNearExpiry,
+                    SecretExpired,
+                    VaultAccessPolicyChanged,
+                )
+            ],
+            "schema": "EventGridSchema",
+        },
+        "on-resource-event": {
+            "endpoint": endpoint("on_resource_event"),
+            "eventTypes": [ResourceWriteSuccess.event_type, ResourceDeleteSuccess.event_type],
+            "schema": "EventGridSchema",
+            "advancedFilters": [
+                {"operatorType": "StringIn", "key": "data.operationName", "values": list(HANDLED_OPERATIONS)}
+            ],
+        },
+    }
+
+
+def subscribe(emulator_url: str, ca_file: Path, functions_url: str) -> None:
+    """Create (or replace) the emulator's event subscriptions to the devhost's Event Grid functions."""
+    context = ssl.create_default_context(cafile=str(ca_file))
+    for name, body in event_subscriptions(functions_url).items():
+        request = urllib.request.Request(  # noqa: S310 (the emulator's https URL, built here)
+            f"{emulator_url}/_emulator/event-subscriptions/{name}",
+            data=json.dumps(body).encode(),
+            method="PUT",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, context=context, timeout=60) as answer:  # noqa: S310
+            answer.read()
 
 
 def _walkthrough(api: str, kv: str, kv_rbac: str) -> str:
@@ -157,6 +213,7 @@ def main() -> int:
             )
         )
         _wait_for_port(devhost_port, "the devhost", procs[-1])
+        subscribe(emulator_url, emulator_dir / "ca.pem", f"http://localhost:{devhost_port}")
         api = f"http://localhost:{devhost_port}/api"
         print(
             f"\nLocal stack ready:\n  functions  http://localhost:{devhost_port}\n  emulator   {emulator_url} "

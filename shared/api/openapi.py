@@ -13,7 +13,17 @@ from functools import cache
 from typing import Any
 
 from shared.api.problems import PROBLEM_BASE
-from shared.api.routes import HEALTH_TAG, META_TAG, ROUTES, RULE_TAG, RULES, SET_TAG, Route, Success
+from shared.api.routes import (
+    AUDIT_TAG,
+    HEALTH_TAG,
+    META_TAG,
+    ROUTES,
+    RULE_TAG,
+    RULES,
+    SET_TAG,
+    Route,
+    Success,
+)
 from shared.domain.names import RESOURCE_NAME_MAX, RESOURCE_NAME_MIN
 from shared.domain.upstreams import CredentialPolicy, credential_policy, supported_upstreams
 
@@ -450,6 +460,30 @@ def _field_error() -> Json:
     )
 
 
+def _audit_entry() -> Json:
+    identifiers: Json = {
+        "type": ["object", "null"],
+        "additionalProperties": {"type": ["string", "null"]},
+        "description": "Identifiers of the resource (never a secret value); null when it did not exist.",
+    }
+    return _object(
+        "One change the app made in Azure.",
+        {
+            "time": _string("When (UTC).", pattern=None, fmt="date-time"),
+            "cause": {
+                "type": "object",
+                "additionalProperties": {"type": ["string", "null"]},
+                "description": "kind 'http' (request, principalId) or 'event' (eventId, eventType).",
+            },
+            "action": _string("What was done, e.g. credentialSet.update, accessPolicy.add.", pattern=None),
+            "resource": _string("The resource ID changed.", pattern=None),
+            "before": identifiers,
+            "after": identifiers,
+        },
+        required=("time", "cause", "action", "resource", "before", "after"),
+    )
+
+
 def _schemas() -> Json:
     return {
         "CredentialsInput": _credentials_input(),
@@ -465,6 +499,15 @@ def _schemas() -> Json:
         "CredentialSetList": _list_of("CredentialSet"),
         "ValidationCheck": _validation_check(),
         "ValidationResult": _validation_result(),
+        "AuditEntry": _audit_entry(),
+        "AuditLog": _object(
+            "Audit entries, oldest first.",
+            {
+                "value": _array(_ref("AuditEntry"), "The entries."),
+                "count": {"type": "integer", "minimum": 0, "description": "How many there are."},
+            },
+            required=("value", "count"),
+        ),
         "FieldError": _field_error(),
         "Problem": _problem(),
         "SweepResult": _sweep_result(),
@@ -511,6 +554,20 @@ def _parameters() -> Json:
         "Skip": _query_parameter(
             "Rules to skip (nextLink sets it).", {"type": "integer", "minimum": 0, "default": 0}, name="skip"
         ),
+        "AuditSince": {
+            "name": "since",
+            "in": "query",
+            "required": False,
+            "description": "Entries at or after this time (ISO 8601 with a zone); default 24 hours ago.",
+            "schema": {"type": "string", "format": "date-time"},
+        },
+        "AuditResource": {
+            "name": "resource",
+            "in": "query",
+            "required": False,
+            "description": "Only entries whose resource ID starts with this (e.g. a registry's ID).",
+            "schema": {"type": "string", "pattern": "^/subscriptions/"},
+        },
     }
 
 
@@ -613,7 +670,7 @@ def document() -> dict[str, Any]:
             "Service authentication).",
         },
         "servers": [{"url": "/", "description": "The function app (locally http://localhost:7071)."}],
-        "tags": [{"name": t} for t in (RULE_TAG, SET_TAG, HEALTH_TAG, META_TAG)],
+        "tags": [{"name": t} for t in (RULE_TAG, SET_TAG, HEALTH_TAG, AUDIT_TAG, META_TAG)],
         "security": [{name: []} for name in _security_schemes()],
         "paths": _paths(),
         "components": {

@@ -6,6 +6,7 @@ the blueprint from :data:`ROUTES` and ``shared.api.openapi`` documents the same 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,11 +15,13 @@ from shared.api.auth import PRINCIPAL_HEADER, require_role
 from shared.api.http import ApiRequest, ApiResponse, handle, json_body
 from shared.domain.requests import (
     check_resource_name,
+    parse_audit_query,
     parse_cache_rule,
     parse_cache_rule_patch,
     parse_credential_set,
     parse_credential_set_patch,
 )
+from shared.services.audit import caused_by, http_cause
 from shared.services.container import Services, get_services
 
 Handler = Callable[[ApiRequest, Services], ApiResponse]
@@ -144,6 +147,12 @@ def get_health(request: ApiRequest, services: Services) -> ApiResponse:
     return ApiResponse(status=200, body=sweep_views.health_view(services.health_report.page(query)))
 
 
+def list_audit(request: ApiRequest, services: Services) -> ApiResponse:
+    query = parse_audit_query(request.params, now=time.time())
+    entries = services.audit.read(since=query.since, resource=query.resource)
+    return ApiResponse(status=200, body=views.audit_view(entries))
+
+
 def openapi_document(request: ApiRequest, services: Services) -> ApiResponse:
     from shared.api.openapi import document
 
@@ -158,7 +167,8 @@ def run(
     def action(req: ApiRequest) -> ApiResponse:
         wired = services()
         require_role(wired.settings.required_caller_role, req.header(PRINCIPAL_HEADER))
-        return handler(req, wired)
+        with caused_by(http_cause(req.method, req.path, req.header(PRINCIPAL_HEADER))):
+            return handler(req, wired)
 
     return handle(request, action)
 
@@ -202,6 +212,7 @@ SETS = "registries/{registry}/credential-sets"
 SET = SETS + "/{name}"
 RULE_TAG, SET_TAG, META_TAG = "Cache rules", "Credential sets", "Meta"
 HEALTH_TAG = "Health"
+AUDIT_TAG = "Audit"
 
 _RULE_WRITE = (
     Success(status=200, description="The rule already exists as asked.", schema="CacheRule", location=True),
@@ -387,6 +398,17 @@ ROUTES: tuple[Route, ...] = (
         ),
         errors=(400, *AUTH_ONLY, 503),
         query=("HealthStatus", "HealthRegistry", "Top", "Skip"),
+    ),
+    Route(
+        method="GET",
+        template="audit",
+        handler=list_audit,
+        operation_id="listAudit",
+        summary="What the app changed in Azure, and what caused each change",
+        tag=AUDIT_TAG,
+        success=(Success(status=200, description="Audit entries, oldest first.", schema="AuditLog"),),
+        errors=(400, *AUTH_ONLY),
+        query=("AuditSince", "AuditResource"),
     ),
     Route(
         method="GET",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from shared.domain.models import CacheRule, CredentialHealth, CredentialSet, Registry
 from shared.domain.results import CredentialSetState, RuleState, ValidationReport
+from shared.state.audit import AuditEntry
 
 
 def health_view(health: CredentialHealth) -> dict[str, Any]:
@@ -77,3 +79,20 @@ def extension_view(value: Any) -> Any:
     if isinstance(value, CredentialSet):
         return credential_set_view(value)
     return value
+
+
+def audit_view(entries: Sequence[AuditEntry]) -> dict[str, Any]:
+    return {
+        "value": [
+            {
+                "time": datetime.fromtimestamp(e.time, tz=UTC).isoformat(),
+                "cause": dict(e.cause),
+                "action": e.action,
+                "resource": e.resource,
+                "before": dict(e.before) if e.before is not None else None,
+                "after": dict(e.after) if e.after is not None else None,
+            }
+            for e in entries
+        ],
+        "count": len(entries),
+    }

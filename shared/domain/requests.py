@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from shared.domain.errors import FieldError, ValidationFailed
@@ -292,3 +293,43 @@ def check_resource_name(name: str, *, what: str, field: str = "name") -> None:
     problem = resource_name_problem(name, what)
     if problem:
         raise ValidationFailed.of(f"The {what} in the URL is invalid", field=field, message=problem)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AuditQuery:
+    since: float  # epoch seconds
+    resource: str | None  # an ARM resource ID prefix
+
+
+AUDIT_DEFAULT_SECONDS = 24 * 3600.0
+
+
+def parse_audit_query(params: Mapping[str, str], *, now: float) -> AuditQuery:
+    """``since`` (ISO 8601 with a time zone; default 24 h ago) and ``resource`` (an ARM resource ID prefix)."""
+    errors = []
+    since = now - AUDIT_DEFAULT_SECONDS
+    raw_since = params.get("since")
+    if raw_since is not None:
+        try:
+            parsed = datetime.fromisoformat(raw_since.strip().replace("Z", "+00:00"))
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.tzinfo is None:
+            errors.append(
+                FieldError(
+                    field="since", message="must be an ISO 8601 time with a zone, e.g. 2026-01-31T08:00:00Z"
+                )
+            )
+        else:
+            since = parsed.timestamp()
+    resource = params.get("resource")
+    if resource is not None and (not resource.lower().startswith("/subscriptions/") or len(resource) > 1024):
+        errors.append(
+            FieldError(
+                field="resource",
+                message="must be an Azure resource ID (or a prefix of one) starting /subscriptions/",
+            )
+        )
+    if errors:
+        raise ValidationFailed("The audit query is invalid", errors=errors)
+    return AuditQuery(since=since, resource=resource or None)

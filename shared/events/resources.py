@@ -21,6 +21,16 @@ _TENANT_ID = ("http://schemas.microsoft.com/identity/claims/tenantid", "tid")
 _APP_ID = ("appid", "azp")
 
 
+HANDLED_OPERATIONS = (
+    f"{_ACR}/registries/credentialSets/write",
+    f"{_ACR}/registries/credentialSets/delete",
+    f"{_ACR}/registries/cacheRules/write",
+    f"{_ACR}/registries/cacheRules/delete",
+    f"{_ACR}/registries/delete",
+)
+"""The operations ``on_resource_event`` acts on (and its event subscription filters on ``data.operationName``)."""
+
+
 class AcrKind(StrEnum):
     REGISTRY = "registries"
     CACHE_RULE = "cacheRules"

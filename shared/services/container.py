@@ -14,14 +14,21 @@ from shared.azure.registry import RegistryGateway
 from shared.azure.tables import AzureTableStore
 from shared.config import Settings, get_settings
 from shared.domain.requests import SecretRules
+from shared.events.dispatch import EventServices
 from shared.services.access import AccessService
+from shared.services.access_events import AccessEvents
+from shared.services.audit import AuditedRegistries, AuditedRoles, AuditedVaults, Auditor
 from shared.services.cache_rules import CacheRuleWrites
 from shared.services.credential_sets import CredentialSetWrites
+from shared.services.expiry import ExpiryService
 from shared.services.flagging import HealthRecorder
 from shared.services.health import HealthWaiter
 from shared.services.locks import ProvisioningLocks
 from shared.services.lookup import RegistryLookup
 from shared.services.reads import Reads
+from shared.services.resource_events import ResourceEvents
+from shared.services.rotation import RotationService
+from shared.services.secret_index import IndexingRegistries, SetIndexer
 from shared.services.sweep import SweepLimits, SweepService
 from shared.services.sweep_check import RegistryCheck
 from shared.services.sweep_facts import SweepFacts
@@ -29,9 +36,12 @@ from shared.services.sweep_heal import SweepHealer
 from shared.services.sweep_report import HealthReporter
 from shared.services.sweep_scope import SweepScope
 from shared.services.validation import ValidationService
+from shared.state.audit import AuditLog
 from shared.state.health import TableHealthStore
+from shared.state.idempotency import TableIdempotencyStore
 from shared.state.leases import TableLeaseStore
 from shared.state.memory import MemoryTableStore
+from shared.state.secret_index import SecretIndex
 from shared.state.sweeps import SweepStore
 from shared.state.tables import TableStore
 
@@ -49,6 +59,8 @@ class Services:
     recorder: HealthRecorder
     sweeps: SweepService
     health_report: HealthReporter
+    audit: AuditLog
+    events: EventServices
 
 
 def _table(clients: AzureClients, name: str) -> TableStore:
@@ -67,9 +79,15 @@ def _lease_store(clients: AzureClients) -> TableLeaseStore | None:
 def build_services(settings: Settings, clients: AzureClients | None = None) -> Services:
     clients = clients or AzureClients(settings)
     suffix = clients.profile.keyvault_dns_suffix
-    registries = RegistryGateway(clients)
-    vaults = VaultGateway(clients)
-    access = AccessService(vaults=vaults, roles=RoleGateway(clients), dns_suffix=suffix)
+    audit = AuditLog(_table(clients, "audit"))
+    auditor = Auditor(audit)
+    index = SecretIndex(_table(clients, "secretindex"), dns_suffix=suffix)
+    # Every write is audited, and every credential-set write indexed, whoever makes it (API or event).
+    registries = IndexingRegistries(AuditedRegistries(RegistryGateway(clients), auditor), index)
+    vaults = AuditedVaults(VaultGateway(clients), auditor)
+    access = AccessService(
+        vaults=vaults, roles=AuditedRoles(RoleGateway(clients), auditor), dns_suffix=suffix
+    )
     lookup = RegistryLookup(registries=registries)
     health = HealthWaiter(registries=registries, wait_seconds=settings.health_wait_seconds)
     locks = ProvisioningLocks(_lease_store(clients))
@@ -77,10 +95,9 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
         lookup=lookup, vaults=vaults, access=access, health=health, locks=locks, tenant_id=settings.tenant_id
     )
     health_store = TableHealthStore(_table(clients, "health"))
+    publisher = EventGridFlagPublisher(clients)
     recorder = HealthRecorder(
-        store=health_store,
-        publisher=EventGridFlagPublisher(clients),
-        reminder_seconds=settings.reminder_hours * 3600,
+        store=health_store, publisher=publisher, reminder_seconds=settings.reminder_hours * 3600
     )
     check = RegistryCheck(
         registries=registries,
@@ -103,6 +120,42 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
             fanout_threshold=settings.sweep_fanout_threshold,
         ),
     )
+    indexer = SetIndexer(registries=registries, index=index)
+    idempotency = TableIdempotencyStore(_table(clients, "idempotency"))
+    events = EventServices(
+        rotation=RotationService(
+            registries=registries,
+            vaults=vaults,
+            indexer=indexer,
+            index=index,
+            health=health,
+            locks=locks,
+            steps=idempotency,
+            recorder=recorder,
+            publisher=publisher,
+            dns_suffix=suffix,
+        ),
+        expiry=ExpiryService(vaults=vaults, indexer=indexer, recorder=recorder),
+        access=AccessEvents(
+            registries=registries,
+            access=access,
+            indexer=indexer,
+            index=index,
+            locks=locks,
+            recorder=recorder,
+            publisher=publisher,
+            auto_heal=settings.auto_heal,
+        ),
+        resources=ResourceEvents(
+            lookup=lookup,
+            access=access,
+            index=index,
+            health_store=health_store,
+            locks=locks,
+            publisher=publisher,
+        ),
+        idempotency=idempotency,
+    )
     return Services(
         settings=settings,
         secret_rules=SecretRules(dns_suffix=suffix, allowed_vaults=settings.allowed_vaults),
@@ -117,6 +170,8 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
         recorder=recorder,
         sweeps=sweeps,
         health_report=HealthReporter(rows=health_store, last_sweep=sweeps.latest),
+        audit=audit,
+        events=events,
     )
 
 

@@ -57,10 +57,6 @@ KEYVAULT_EVENT_TYPES = {
     "Microsoft.KeyVault.VaultAccessPolicyChanged",
 }
 # Issues 8 and 9 build these DESIGN.md functions; until they land the tests needing them are expected to fail.
-PENDING = {
-    "on_keyvault_event": "on_keyvault_event lands with issue 8",
-    "on_resource_event": "on_resource_event lands with issue 8",
-}
 
 _READS = [
     re.compile(r"""\b(?:env|environ|os\.environ)\.get\(\s*["']([A-Za-z0-9_]+)["']"""),
@@ -138,10 +134,7 @@ def test_every_event_grid_function_has_a_subscription(functions: dict[str, str])
     assert missing == []
 
 
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=r)) for n, r in PENDING.items()],
-)
+@pytest.mark.parametrize("name", ["on_keyvault_event", "on_resource_event"])
 def test_every_subscription_reaches_an_event_grid_function(functions: dict[str, str], name: str) -> None:
     assert name in event_subscriptions()
     assert functions.get(name) == EVENT_GRID_TRIGGER
@@ -180,9 +173,8 @@ def test_resource_filter_names_only_registry_operations_on_operation_name() -> N
     }
 
 
-@pytest.mark.xfail(strict=True, reason="on_resource_event (and its HANDLED_OPERATIONS) lands with issue 8")
 def test_resource_filter_equals_what_the_handler_acts_on() -> None:
-    from shared.events.resources import HANDLED_OPERATIONS  # type: ignore[import-not-found]
+    from shared.events.resources import HANDLED_OPERATIONS
 
     doc = _parse(EVENTS)
     (only,) = event_subscriptions()["on_resource_event"]["params"]["advancedFilters"]

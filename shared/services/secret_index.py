@@ -1,0 +1,124 @@
+"""Keeping the secret index current: provisioning writes through it, and a cold index is rebuilt by one scan.
+
+:class:`IndexingRegistries` wraps the ``Registries`` port, so every credential-set write the app makes (HTTP API,
+rollback or event handler) updates the index as it happens; resource events cover the writes others make.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from shared.domain.models import CacheRule, CredentialSet, Registry
+from shared.logs import event
+from shared.services.ports import Registries
+from shared.state.secret_index import IndexedSet, SecretIndex, SecretUse
+
+log = logging.getLogger(__name__)
+
+
+class SetIndexer:
+    def __init__(self, *, registries: Registries, index: SecretIndex) -> None:
+        self.registries = registries
+        self.index = index
+
+    def ensure_warm(self) -> None:
+        """Rebuild a cold index from one scan of every registry in scope (a warm one costs no ARM call)."""
+        if self.index.warm:
+            return
+        count = 0
+        for registry in self.registries.list_registries():
+            for cs in self.registries.list_credential_sets(registry):
+                self.index.put(registry, cs)
+                count += 1
+        self.index.mark_built()
+        event(log, logging.INFO, "SecretIndexRebuilt", credentialSets=count)
+
+    def uses_of(self, vault: str, secret: str) -> list[SecretUse]:
+        self.ensure_warm()
+        return self.index.uses_of(vault, secret)
+
+    def sets_in_vault(self, vault: str) -> list[IndexedSet]:
+        self.ensure_warm()
+        return self.sets_of(self.index.in_vault(vault))
+
+    def sets_of(self, uses: Sequence[SecretUse]) -> list[IndexedSet]:
+        """The distinct indexed sets behind ``uses``, in first-seen order."""
+        seen: dict[tuple[str, str], IndexedSet] = {}
+        for use in uses:
+            key = (use.registry_id.lower(), use.set_name.lower())
+            if key not in seen and (found := self.index.get(use.registry_id, use.set_name)) is not None:
+                seen[key] = found
+        return list(seen.values())
+
+    def rules_using(self, registry: Registry, set_name: str) -> list[CacheRule]:
+        return [
+            r
+            for r in self.registries.list_cache_rules(registry)
+            if (r.credential_set_name or "").lower() == set_name.lower()
+        ]
+
+
+class IndexingRegistries:
+    """A ``Registries`` that indexes each credential set it creates or updates.
+
+    Deletes are left to the resource event, which still needs the indexed identity to remove its grants.
+    """
+
+    def __init__(self, inner: Registries, index: SecretIndex) -> None:
+        self.inner = inner
+        self.index = index
+
+    def list_registries(self) -> list[Registry]:
+        return self.inner.list_registries()
+
+    def find_registry(self, name: str) -> Registry | None:
+        return self.inner.find_registry(name)
+
+    def list_cache_rules(self, registry: Registry) -> list[CacheRule]:
+        return self.inner.list_cache_rules(registry)
+
+    def get_cache_rule(self, registry: Registry, name: str) -> CacheRule | None:
+        return self.inner.get_cache_rule(registry, name)
+
+    def create_cache_rule(
+        self, registry: Registry, name: str, *, source: str, target: str, credential_set_id: str | None
+    ) -> CacheRule:
+        return self.inner.create_cache_rule(
+            registry, name, source=source, target=target, credential_set_id=credential_set_id
+        )
+
+    def set_cache_rule_credential_set(
+        self, registry: Registry, name: str, credential_set_id: str | None
+    ) -> CacheRule:
+        return self.inner.set_cache_rule_credential_set(registry, name, credential_set_id)
+
+    def delete_cache_rule(self, registry: Registry, name: str) -> None:
+        self.inner.delete_cache_rule(registry, name)
+
+    def list_credential_sets(self, registry: Registry) -> list[CredentialSet]:
+        return self.inner.list_credential_sets(registry)
+
+    def get_credential_set(self, registry: Registry, name: str) -> CredentialSet | None:
+        return self.inner.get_credential_set(registry, name)
+
+    def create_credential_set(
+        self, registry: Registry, name: str, *, login_server: str, username_uri: str, password_uri: str
+    ) -> CredentialSet:
+        made = self.inner.create_credential_set(
+            registry, name, login_server=login_server, username_uri=username_uri, password_uri=password_uri
+        )
+        self.index.put(registry, made)
+        return made
+
+    def update_credential_set(
+        self, registry: Registry, name: str, *, username_uri: str, password_uri: str
+    ) -> CredentialSet:
+        updated = self.inner.update_credential_set(
+            registry, name, username_uri=username_uri, password_uri=password_uri
+        )
+        self.index.put(registry, updated)
+        return updated
+
+    def delete_credential_set(self, registry: Registry, name: str) -> None:
+        self.inner.delete_credential_set(registry, name)

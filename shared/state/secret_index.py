@@ -1,0 +1,204 @@
+"""Which credential sets use which Key Vault secret, in Table storage: a rotation reads it instead of listing ARM.
+
+Two kinds of rows: one per credential set (partition ``set-{registry digest}``: its registry, identity and secret
+URIs) and one per secret use (partition ``vault-{vault}``: secret name, field, pinned version, the set it belongs to).
+A ``meta`` row says the index was built by a full scan, so a cold index is rebuilt once and a warm one trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from shared.domain.models import CredentialSet, Registry, SecretUri
+from shared.domain.secrets import parse_secret_uri
+from shared.state.tables import Row, TableStore, Value
+
+_META = "meta"
+_BUILT = "built"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.lower().encode()).hexdigest()[:40]
+
+
+def _set_partition(registry_id: str) -> str:
+    return "set-" + _digest(registry_id)
+
+
+def _vault_partition(vault: str) -> str:
+    return "vault-" + vault.lower()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class IndexedSet:
+    """A credential set as last seen: enough to find it again, and to revoke its identity's grants once it is gone."""
+
+    registry: Registry
+    name: str
+    id: str
+    principal_id: str | None
+    tenant_id: str | None
+    login_server: str
+    username_secret_uri: str
+    password_secret_uri: str
+
+    def as_credential_set(self) -> CredentialSet:
+        return CredentialSet(
+            id=self.id,
+            name=self.name,
+            login_server=self.login_server,
+            username_secret_uri=self.username_secret_uri,
+            password_secret_uri=self.password_secret_uri,
+            principal_id=self.principal_id,
+            tenant_id=self.tenant_id,
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SecretUse:
+    """One field of one credential set reading a secret; ``pinned_version`` None means it follows the latest."""
+
+    registry_id: str
+    set_name: str
+    field: str  # "username" | "password"
+    pinned_version: str | None
+
+
+def _set_data(registry: Registry, cs: CredentialSet) -> dict[str, Value]:
+    return {
+        "RegistryId": registry.id,
+        "RegistryName": registry.name,
+        "SubscriptionId": registry.subscription_id,
+        "ResourceGroup": registry.resource_group,
+        "LoginServerOfRegistry": registry.login_server,
+        "Name": cs.name,
+        "SetId": cs.id,
+        "PrincipalId": cs.principal_id,
+        "TenantId": cs.tenant_id,
+        "LoginServer": cs.login_server,
+        "UsernameUri": cs.username_secret_uri,
+        "PasswordUri": cs.password_secret_uri,
+    }
+
+
+def _indexed(row: Row) -> IndexedSet:
+    d = row.data
+
+    def text(key: str) -> str:
+        return str(d.get(key) or "")
+
+    return IndexedSet(
+        registry=Registry(
+            id=text("RegistryId"),
+            name=text("RegistryName"),
+            subscription_id=text("SubscriptionId"),
+            resource_group=text("ResourceGroup"),
+            login_server=text("LoginServerOfRegistry"),
+        ),
+        name=text("Name"),
+        id=text("SetId"),
+        principal_id=text("PrincipalId") or None,
+        tenant_id=text("TenantId") or None,
+        login_server=text("LoginServer"),
+        username_secret_uri=text("UsernameUri"),
+        password_secret_uri=text("PasswordUri"),
+    )
+
+
+class SecretIndex:
+    def __init__(self, table: TableStore, *, dns_suffix: str, now: Callable[[], float] = time.time) -> None:
+        self.table = table
+        self.dns_suffix = dns_suffix
+        self.now = now
+
+    # the warm/cold marker
+    @property
+    def warm(self) -> bool:
+        return self.table.get(_META, _BUILT) is not None
+
+    def mark_built(self) -> None:
+        self.table.upsert(_META, _BUILT, {"BuiltAt": self.now()})
+
+    # reads
+    def get(self, registry_id: str, name: str) -> IndexedSet | None:
+        row = self.table.get(_set_partition(registry_id), _digest(name))
+        return _indexed(row) if row else None
+
+    def registry_sets(self, registry_id: str) -> list[IndexedSet]:
+        return [_indexed(r) for r in self.table.query(_set_partition(registry_id))]
+
+    def uses_of(self, vault: str, secret: str) -> list[SecretUse]:
+        return [use for name, use in self._vault_uses(vault) if name.lower() == secret.lower()]
+
+    def in_vault(self, vault: str) -> list[SecretUse]:
+        return [use for _, use in self._vault_uses(vault)]
+
+    def _vault_uses(self, vault: str) -> list[tuple[str, SecretUse]]:
+        return [
+            (
+                str(r.data.get("SecretName") or ""),
+                SecretUse(
+                    registry_id=str(r.data.get("RegistryId") or ""),
+                    set_name=str(r.data.get("SetName") or ""),
+                    field=str(r.data.get("Field") or ""),
+                    pinned_version=str(r.data.get("Version") or "") or None,
+                ),
+            )
+            for r in self.table.query(_vault_partition(vault))
+        ]
+
+    # writes
+    def _uses(self, cs: CredentialSet) -> dict[tuple[str, str], tuple[str, SecretUri]]:
+        """(vault partition, row key) -> (field, parsed URI), for each field naming a Key Vault secret."""
+        found = {}
+        for field, uri in (("username", cs.username_secret_uri), ("password", cs.password_secret_uri)):
+            try:
+                parsed = parse_secret_uri(uri, dns_suffix=self.dns_suffix)
+            except ValueError:
+                continue  # not a secret this cloud's Key Vault holds: nothing to follow
+            found[(_vault_partition(parsed.vault), _digest(f"{parsed.name}|{cs.id}|{field}"))] = (
+                field,
+                parsed,
+            )
+        return found
+
+    def put(self, registry: Registry, cs: CredentialSet) -> None:
+        """Index ``cs`` as it is now (its previous secret uses are dropped)."""
+        previous = self.get(registry.id, cs.name)
+        current = self._uses(cs)
+        if previous is not None:
+            for key in self._uses(previous.as_credential_set()).keys() - current.keys():
+                self.table.delete(*key)
+        for (partition, row), (field, uri) in current.items():
+            self.table.upsert(
+                partition,
+                row,
+                {
+                    "SecretName": uri.name,
+                    "Version": uri.version,
+                    "RegistryId": registry.id,
+                    "SetName": cs.name,
+                    "Field": field,
+                },
+            )
+        self.table.upsert(_set_partition(registry.id), _digest(cs.name), _set_data(registry, cs))
+
+    def remove(self, registry_id: str, name: str) -> IndexedSet | None:
+        """Forget a credential set; returns what was indexed of it (its identity, to revoke), or None."""
+        previous = self.get(registry_id, name)
+        if previous is None:
+            return None
+        for key in self._uses(previous.as_credential_set()):
+            self.table.delete(*key)
+        self.table.delete(_set_partition(registry_id), _digest(name))
+        return previous
+
+    def drop_registry(self, registry_id: str) -> list[IndexedSet]:
+        """Forget every credential set of a registry; returns them."""
+        sets = self.registry_sets(registry_id)
+        for indexed in sets:
+            self.remove(registry_id, indexed.name)
+        return sets

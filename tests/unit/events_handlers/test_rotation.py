@@ -1,0 +1,116 @@
+"""SecretNewVersionCreated: every set using the secret follows it, once, in Key Vault's order, resuming after a failure."""
+
+from __future__ import annotations
+
+from shared.domain.errors import AutopilotError
+from shared.domain.flags import FlagType
+from tests.fakes.azure import DNS, SUB, FakeAzure
+from tests.unit.events_handlers.conftest import SUB2, Events, keyvault_event, latest
+
+KV = f"https://creds-kv{DNS}/secrets"
+
+
+def _two_registries(events: Events, azure: FakeAzure) -> tuple[str, str]:
+    """reg1 (subscription 1) pins the password's version; reg2 (subscription 2) follows the latest."""
+    azure.add_vault("creds-kv")
+    azure.add_secret("creds-kv", "user")
+    azure.add_secret("creds-kv", "pass")
+    old = latest(azure, "creds-kv", "pass")
+    reg1 = azure.add_registry("reg1", subscription_id=SUB)
+    reg2 = azure.add_registry("reg2", subscription_id=SUB2)
+    events.make_set(reg1, "pinned", f"{KV}/user", f"{KV}/pass/{old}", rule="ubuntu")
+    events.make_set(reg2, "follows", f"{KV}/user", f"{KV}/pass", rule="nginx")
+    azure.writes.clear()
+    return old, azure.add_secret("creds-kv", "pass") and latest(azure, "creds-kv", "pass")
+
+
+def test_a_new_version_reaches_pinned_and_versionless_sets_in_two_subscriptions(
+    events: Events, azure: FakeAzure
+) -> None:
+    _, new = _two_registries(events, azure)
+    assert events.deliver(keyvault_event("SecretNewVersionCreated", "creds-kv", "pass", new)) == ["handled"]
+    assert azure.sets[("reg1", "pinned")].password_secret_uri == f"{KV}/pass/{new}"
+    assert azure.sets[("reg2", "follows")].password_secret_uri == f"{KV}/pass"  # re-applied as it was
+    assert sorted(azure.writes) == ["update credentialSet follows", "update credentialSet pinned"]
+    rotated = events.published.of(FlagType.CREDENTIAL_SET_ROTATED.value)
+    assert {f.subject.rsplit("/", 1)[-1] for f in rotated} == {"pinned", "follows"}
+    assert events.index.uses_of("creds-kv", "pass")[0].pinned_version in (new, None)
+
+
+def test_the_same_event_five_times_makes_one_set_of_writes(events: Events, azure: FakeAzure) -> None:
+    _, new = _two_registries(events, azure)
+    event = keyvault_event("SecretNewVersionCreated", "creds-kv", "pass", new)
+    outcomes = events.deliver(*[event] * 5)
+    assert outcomes == ["handled"] + ["duplicate"] * 4
+    assert len(azure.writes) == 2
+
+
+def test_an_old_version_after_a_new_one_changes_nothing(events: Events, azure: FakeAzure) -> None:
+    old, new = _two_registries(events, azure)
+    events.deliver(keyvault_event("SecretNewVersionCreated", "creds-kv", "pass", new))
+    azure.writes.clear()
+    events.deliver(keyvault_event("SecretNewVersionCreated", "creds-kv", "pass", old))
+    assert azure.writes == []
+    assert azure.sets[("reg1", "pinned")].password_secret_uri == f"{KV}/pass/{new}"
+
+
+def test_a_failure_mid_handler_then_redelivery_resumes_without_double_writes(
+    events: Events, azure: FakeAzure
+) -> None:
+    _, new = _two_registries(events, azure)
+    event = keyvault_event("SecretNewVersionCreated", "creds-kv", "pass", new)
+    original = events.registries.update_credential_set
+    calls = 0
+
+    def second_fails(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise AutopilotError("Azure answered 500")
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    events.registries.update_credential_set = second_fails  # type: ignore[method-assign]
+    try:
+        events.deliver(event)
+    except AutopilotError:
+        pass
+    else:
+        raise AssertionError("the failure must be raised so Event Grid redelivers")
+    assert len(azure.writes) == 1
+    assert events.deliver(event) == ["handled"]
+    assert sorted(azure.writes) == ["update credentialSet follows", "update credentialSet pinned"]
+    assert events.deliver(event) == ["duplicate"]
+    assert len(azure.writes) == 2
+
+
+def test_a_set_still_unhealthy_after_rotation_flags_its_rules(events: Events, azure: FakeAzure) -> None:
+    _, new = _two_registries(events, azure)
+    azure.secrets.pop(("creds-kv", "user"))  # the username secret vanished: the service cannot sign in
+    events.deliver(keyvault_event("SecretNewVersionCreated", "creds-kv", "pass", new))
+    unhealthy = events.published.of(FlagType.RULE_UNHEALTHY.value)
+    assert {f.data["cacheRule"] for f in unhealthy} == {"ubuntu", "nginx"}
+    assert {f.data["reason"] for f in unhealthy} == {"CredentialUnhealthy"}
+    assert events.published.of(FlagType.CREDENTIAL_SET_ROTATED.value) == []
+
+
+def test_a_warm_index_rotates_without_listing_and_a_cold_one_is_rebuilt_once(
+    events: Events, azure: FakeAzure
+) -> None:
+    _, new = _two_registries(events, azure)
+    events.index.table.delete("meta", "built")  # type: ignore[attr-defined]
+    listed = 0
+    original = events.registries.list_credential_sets
+
+    def counting(registry: object) -> object:
+        nonlocal listed
+        listed += 1
+        return original(registry)  # type: ignore[arg-type]
+
+    events.registries.list_credential_sets = counting  # type: ignore[method-assign]
+    events.deliver(keyvault_event("SecretNewVersionCreated", "creds-kv", "pass", new))
+    assert listed == 2 and events.index.warm  # one scan: one list per registry
+    azure.add_secret("creds-kv", "pass")
+    events.deliver(
+        keyvault_event("SecretNewVersionCreated", "creds-kv", "pass", latest(azure, "creds-kv", "pass"))
+    )
+    assert listed == 2

@@ -1,0 +1,124 @@
+"""Idempotency records (claim, complete, release, takeover by ETag), the audit log and its query parsing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from shared.domain.errors import ValidationFailed
+from shared.domain.models import CredentialSet, Registry
+from shared.domain.requests import parse_audit_query
+from shared.services.audit import AuditedVaults, Auditor, caused_by
+from shared.state.audit import AuditLog
+from shared.state.idempotency import AlreadyInProgress, TableIdempotencyStore, run_once
+from shared.state.memory import MemoryTableStore
+from shared.state.secret_index import SecretIndex
+from tests.fakes.azure import DNS, FakeAzure, FakeVaults
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_completed_key_is_skipped_and_a_live_claim_refuses_a_second_worker() -> None:
+    clock = Clock()
+    store = TableIdempotencyStore(MemoryTableStore(), in_progress_seconds=60, keep_seconds=600, now=clock)
+    claim = store.claim("k")
+    with pytest.raises(AlreadyInProgress):
+        store.claim("k")
+    store.complete(claim)
+    assert store.claim("k").done
+    clock.now += 601
+    assert not store.claim("k").done  # the completed record expired: the key may run again
+
+
+def test_an_expired_claim_is_taken_over_and_the_old_owner_cannot_release_it() -> None:
+    clock = Clock()
+    store = TableIdempotencyStore(MemoryTableStore(), in_progress_seconds=60, now=clock)
+    stale = store.claim("k")
+    clock.now += 61
+    fresh = store.claim("k")
+    store.release(stale)  # ETag changed: the takeover stands
+    with pytest.raises(AlreadyInProgress):
+        store.claim("k")
+    store.complete(fresh)
+    assert store.claim("k").done
+
+
+def test_run_once_releases_the_key_when_the_work_fails() -> None:
+    store = TableIdempotencyStore(MemoryTableStore())
+
+    def fail() -> None:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        run_once(store, "k", fail)
+    assert run_once(store, "k", lambda: None) is True
+    assert run_once(store, "k", lambda: None) is False
+
+
+def test_audit_records_the_cause_and_identifiers_but_no_value() -> None:
+    azure = FakeAzure()
+    vault = azure.add_vault("creds-kv")
+    audit = AuditLog(MemoryTableStore(), now=lambda: 2000.0)
+    vaults = AuditedVaults(FakeVaults(azure), Auditor(audit, clock=lambda: 1500.0))
+    with caused_by(
+        {"kind": "event", "eventId": "e1", "eventType": "Microsoft.KeyVault.VaultAccessPolicyChanged"}
+    ):
+        vaults.add_secret_get_policy(vault, tenant_id="t", object_id="p1")
+    (entry,) = audit.read(since=0)
+    assert (entry.action, entry.resource, entry.cause["eventId"]) == ("accessPolicy.add", vault.id, "e1")
+    assert entry.after == {"objectId": "p1", "tenantId": "t", "secrets": "get"}
+    assert audit.read(since=0, resource="/subscriptions/other") == []
+    assert audit.read(since=1600) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"since": "yesterday"}, "since"),
+        ({"since": "2026-01-01T00:00:00"}, "since"),
+        ({"resource": "reg1"}, "resource"),
+    ],
+)
+def test_a_bad_audit_query_is_refused_naming_the_field(params: dict[str, str], field: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        parse_audit_query(params, now=0)
+    assert [e.field for e in refused.value.errors] == [field]
+
+
+def test_an_audit_query_reads_since_and_resource() -> None:
+    query = parse_audit_query({"since": "1970-01-01T00:16:40Z", "resource": "/subscriptions/s"}, now=5000)
+    assert (query.since, query.resource) == (1000.0, "/subscriptions/s")
+    assert parse_audit_query({}, now=90000).since == 90000 - 86400
+
+
+def test_the_index_follows_a_set_to_other_secrets_and_forgets_it() -> None:
+    registry = Registry(
+        id="/subscriptions/s/r/reg1", name="reg1", subscription_id="s", resource_group="rg", login_server="x"
+    )
+    index = SecretIndex(MemoryTableStore(), dns_suffix=DNS)
+    kv = f"https://creds-kv{DNS}/secrets"
+    cs = CredentialSet(
+        id=registry.id + "/credentialSets/one",
+        name="one",
+        login_server="docker.io",
+        username_secret_uri=f"{kv}/user",
+        password_secret_uri=f"{kv}/pass/{'a' * 32}",
+        principal_id="p1",
+        tenant_id="t",
+    )
+    index.put(registry, cs)
+    assert [(u.field, u.pinned_version) for u in index.uses_of("creds-kv", "pass")] == [
+        ("password", "a" * 32)
+    ]
+    index.put(registry, replace(cs, password_secret_uri=f"{kv}/other"))
+    assert index.uses_of("creds-kv", "pass") == []
+    assert [u.pinned_version for u in index.uses_of("creds-kv", "other")] == [None]
+    assert index.remove(registry.id, "one") is not None
+    assert index.in_vault("creds-kv") == [] and index.get(registry.id, "one") is None
