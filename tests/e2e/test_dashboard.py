@@ -217,30 +217,26 @@ def test_a_rule_broken_in_the_emulator_shows_unhealthy_with_its_reason_after_swe
     assert f"{REGISTRY}/{BROKEN}" in flags
 
 
-def test_validate_shows_its_answer_in_place(driver: Any, fleet: Stack) -> None:
+def _answer(driver: Any, name: str, selector: str) -> Any:
+    """The answer drawn in place under rule ``name``'s row, once there."""
     from selenium.webdriver.support.ui import WebDriverWait
 
+    css = f"tr.rule[data-rule$='/cacheRules/{name}'] + tr.answer {selector}"
+    return WebDriverWait(driver, WAIT).until(lambda d: d.find_element("css selector", css))
+
+
+def test_validate_shows_its_answer_in_place(driver: Any, fleet: Stack) -> None:
     _open(driver, fleet)
     _filter(driver, registry=REGISTRY)
     for name, verdict in ((BROKEN, "Not valid:"), ("ubuntu", "Valid: a pull through ubuntu would work.")):
-        row = _row(driver, name)
-        row.find_element("css selector", "button[data-action=validate]").click()
-        answer = WebDriverWait(driver, WAIT).until(
-            lambda d, n=name: d.find_element(
-                "css selector", f"tr.rule[data-rule$='/cacheRules/{n}'] + tr.answer .verdict"
-            )
-        )
-        assert answer.text.startswith(verdict)
+        _row(driver, name).find_element("css selector", "button[data-action=validate]").click()
+        assert _answer(driver, name, ".verdict").text.startswith(verdict)
+    assert "nginx-password" in _answer(driver, BROKEN, "li").find_element("xpath", "..").text
     credentials = _row(driver, BROKEN).find_element("css selector", "button[data-action=details]")
     credentials.click()
-    WebDriverWait(driver, WAIT).until(lambda d: credentials.get_attribute("aria-expanded") == "true")
-    detail = WebDriverWait(driver, WAIT).until(
-        lambda d: (
-            d.find_element("css selector", "tr[data-answer=details] td").text.startswith("Credential set")
-            and d.find_element("css selector", "tr[data-answer=details] td")
-        )
-    )
-    assert "nginx-creds" in detail.text and "demo-kv" in detail.text
+    assert credentials.get_attribute("aria-expanded") == "true"
+    detail = _answer(driver, BROKEN, "td > span")
+    assert detail.text.startswith("Credential set nginx-creds") and "vault demo-kv" in detail.text
 
 
 @pytest.mark.parametrize(("width", "size"), [("laptop", browser.LAPTOP), ("phone", browser.PHONE)])

@@ -1,0 +1,42 @@
+"""GET /api/dashboard's page: self-contained under a per-response nonce, declared and documented as HTML."""
+
+from __future__ import annotations
+
+import re
+
+from shared.api.dashboard import STATIC, content_security_policy, dashboard_page
+from shared.api.openapi import document
+from shared.api.routes import ROUTES
+
+
+def test_the_page_inlines_its_assets_under_one_fresh_nonce() -> None:
+    first, second = dashboard_page(), dashboard_page()
+    policy = first.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([\w-]+)'", policy)
+    assert nonce is not None
+    page = first.encoded().decode()
+    assert page.count(f'nonce="{nonce.group(1)}"') == 2 and "{{" not in page
+    assert (STATIC / "dashboard.js").read_text(encoding="utf-8").strip() in page
+    assert nonce.group(1) not in second.headers["Content-Security-Policy"]
+    assert first.content_type == "text/html" and first.headers["Cache-Control"] == "no-store"
+
+
+def test_the_page_loads_nothing_from_elsewhere() -> None:
+    page = dashboard_page().encoded().decode()
+    assert not re.search(r"""(src|href)\s*=\s*["'](https?:)?//""", page)
+    assert "<script src" not in page and '<link rel="stylesheet"' not in page
+    assert "innerHTML" not in page  # API data is only ever set as text
+
+
+def test_the_policy_allows_only_nonced_code_and_this_origin() -> None:
+    policy = dict(p.split(" ", 1) for p in content_security_policy("abc").split("; "))
+    assert policy["default-src"] == "'none'"
+    assert policy["script-src"] == policy["style-src"] == "'nonce-abc'"
+    assert policy["connect-src"] == "'self'" and policy["frame-ancestors"] == "'none'"
+
+
+def test_it_is_a_route_documented_as_html_with_the_api_auth() -> None:
+    route = next(r for r in ROUTES if r.template == "dashboard")
+    assert route.method == "GET" and set(route.errors) == {401, 403, 500}
+    answer = document()["paths"]["/api/dashboard"]["get"]["responses"]["200"]
+    assert answer["content"] == {"text/html": {"schema": {"type": "string"}}}
