@@ -118,13 +118,13 @@
     const details = el("button", { type: "button", class: "quiet", "data-action": "details", "aria-expanded": "false" }, "Credentials");
     for (const b of [validate, details]) b.setAttribute("aria-label", b.textContent + " " + row.name + " in " + row.registry);
     const tr = el("tr", { class: "rule", "data-rule": row.id, "data-status": row.status },
-      el("td", { "data-label": "Status" }, badge(row.status)),
-      el("td", { "data-label": "Rule" }, el("span", { class: "rule-name" }, row.name)),
+      el("td", {}, badge(row.status)),
+      el("td", {}, el("span", { class: "rule-name" }, row.name)),
       el("td", { "data-label": "Reason" },
         el("div", { class: "reason" }, reasonText(row)),
         row.status === "Healthy" ? null : el("div", { class: "message" }, row.message)),
       el("td", { "data-label": "Since" }, timeNode(row.since)),
-      el("td", { "data-label": "Actions" }, el("div", { class: "row-actions" }, validate, details)));
+      el("td", {}, el("div", { class: "row-actions" }, validate, details)));
     validate.addEventListener("click", () => validateRule(row, tr, validate));
     details.addEventListener("click", () => showCredentials(row, tr, details));
     return tr;
