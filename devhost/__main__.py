@@ -22,6 +22,7 @@ from types import FrameType
 from devhost import loader
 from devhost.host import FunctionHost, read_route_prefix
 from devhost.invoker import Invoker
+from devhost.queues import QueueListener, QueueOptions
 from devhost.scheduler import TimerScheduler
 from devhost.server import DevhostServer
 from devhost.settings import SettingsError, apply_settings, find_settings_file, read_settings
@@ -95,6 +96,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     timers = [s for s in specs if s.trigger_type == loader.TIMER_TRIGGER]
     scheduler = TimerScheduler(timers, invoker) if timers and not args.no_timers else None
+    queue_options = QueueOptions.from_host_json(app_dir)
+    listeners = [
+        listener
+        for spec in specs
+        if spec.trigger_type == loader.QUEUE_TRIGGER
+        and (listener := QueueListener.for_spec(spec, invoker, queue_options)) is not None
+    ]
 
     stop = threading.Event()
 
@@ -109,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     print(host.listing(f"http://localhost:{server.server_address[1]}"), flush=True)
     if scheduler is not None:
         scheduler.start()
+    for listener in listeners:
+        listener.start()
     log.info("Host started (devhost) on http://%s:%d", args.host, server.server_address[1])
     while not stop.wait(0.5):
         pass
@@ -116,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     server.shutdown()
     if scheduler is not None:
         scheduler.stop(SHUTDOWN_GRACE_SECONDS)
+    for listener in listeners:
+        listener.stop(SHUTDOWN_GRACE_SECONDS)
     started = time.monotonic()
     if not invoker.drain(SHUTDOWN_GRACE_SECONDS):
         log.warning("Invocations still running after %.0fs; exiting anyway", time.monotonic() - started)

@@ -22,7 +22,8 @@ import azure.functions as func
 
 from devhost import auth, eventgrid
 from devhost.invoker import HOST_API_REASON, Invoker
-from devhost.loader import EVENT_GRID_TRIGGER, HTTP_TRIGGER, TIMER_TRIGGER, FunctionSpec
+from devhost.loader import EVENT_GRID_TRIGGER, HTTP_TRIGGER, QUEUE_TRIGGER, TIMER_TRIGGER, FunctionSpec
+from devhost.queues import admin_message
 from devhost.routes import Route, RouteTable, RouteTemplate
 from devhost.scheduler import timer_request
 
@@ -258,4 +259,7 @@ class FunctionHost:
             if len(delivery.events) != 1:
                 raise ValueError("input must be exactly one event")
             return eventgrid.to_trigger_value(delivery.events[0], spec.trigger_annotation)
+        if spec.trigger_type == QUEUE_TRIGGER:  # Core Tools passes the input as the message body
+            body = raw_input if isinstance(raw_input, str) else json.dumps(raw_input)
+            return admin_message(body)
         return raw_input

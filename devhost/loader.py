@@ -31,6 +31,7 @@ log = logging.getLogger("devhost")
 HTTP_TRIGGER = "httpTrigger"
 EVENT_GRID_TRIGGER = "eventGridTrigger"
 TIMER_TRIGGER = "timerTrigger"
+QUEUE_TRIGGER = "queueTrigger"
 
 
 class AppIndexError(Exception):

@@ -29,6 +29,15 @@ def _number(env: Mapping[str, str], key: str, default: float) -> float:
     return value
 
 
+def _flag(env: Mapping[str, str], key: str) -> bool:
+    raw = env.get(key, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{key} must be true or false (got {raw!r})")
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Settings:
     cloud: str
@@ -47,6 +56,13 @@ class Settings:
     arm_retry_total: int
     arm_retry_backoff_max: float
     max_body_bytes: int
+    sweep_schedule: str
+    sweep_queue: str
+    sweep_fanout_threshold: int
+    sweep_resource_groups: frozenset[str]
+    sweep_registries: frozenset[str]
+    sweep_concurrency: int
+    sweep_read_reserve: int
     expiry_warning_days: float
     reminder_hours: float
     auto_heal: bool
@@ -79,9 +95,16 @@ class Settings:
             arm_retry_total=int(_number(env, "ARM_RETRY_TOTAL", 4)),
             arm_retry_backoff_max=_number(env, "ARM_RETRY_BACKOFF_MAX_SECONDS", 30.0),
             max_body_bytes=int(_number(env, "MAX_REQUEST_BODY_BYTES", 64 * 1024)),
+            sweep_schedule=env.get("SWEEP_SCHEDULE", "").strip() or "0 */15 * * * *",
+            sweep_queue=env.get("SWEEP_QUEUE", "").strip() or "sweep-registries",
+            sweep_fanout_threshold=int(_number(env, "SWEEP_FANOUT_THRESHOLD", 200)),
+            sweep_resource_groups=frozenset(g.lower() for g in _csv(env.get("SWEEP_RESOURCE_GROUPS"))),
+            sweep_registries=frozenset(r.lower() for r in _csv(env.get("SWEEP_REGISTRIES"))),
+            sweep_concurrency=max(1, int(_number(env, "SWEEP_CONCURRENCY", 4))),
+            sweep_read_reserve=int(_number(env, "SWEEP_READ_RESERVE", 100)),
             expiry_warning_days=_number(env, "EXPIRY_WARNING_DAYS", 30.0),
             reminder_hours=_number(env, "REMINDER_HOURS", 24.0),
-            auto_heal=env.get("AUTO_HEAL", "").strip().lower() in ("1", "true", "yes", "on"),
+            auto_heal=_flag(env, "AUTO_HEAL"),
             lease_ttl_seconds=max(_number(env, "LEASE_TTL_SECONDS", 60.0), 3.0),
             lease_wait_seconds=_number(env, "LEASE_WAIT_SECONDS", 30.0),
             # Azure's front end cuts an HTTP request off at 230 s: answer well before, with what was done.

@@ -15,6 +15,7 @@ from typing import Any
 from shared.api.problems import PROBLEM_BASE
 from shared.api.routes import (
     AUDIT_TAG,
+    HEALTH_TAG,
     META_TAG,
     REGISTRY_TAG,
     ROUTES,
@@ -405,6 +406,83 @@ def _validation_result() -> Json:
     )
 
 
+def _sweep_result() -> Json:
+    count = {"type": "integer", "minimum": 0}
+    return _object(
+        "A health sweep's result (so far, while Running).",
+        {
+            "id": _string("The sweep id.", pattern=None),
+            "status": {"type": "string", "enum": ["Running", "Completed"]},
+            "startedAt": _string("When it started.", pattern=None, fmt="date-time"),
+            "registries": {**count, "description": "Registries in scope."},
+            "registriesChecked": {**count, "description": "Registries checked so far."},
+            "rules": {**count, "description": "Cache rules judged."},
+            "unhealthyRules": count,
+            "flagsRaised": {**count, "description": "RuleUnhealthy and SecretExpiring flags published."},
+            "flagsCleared": {**count, "description": "RuleRecovered flags published."},
+            "azureRequests": {**count, "description": "ARM and Key Vault requests made, retries included."},
+            "durationMs": count,
+            "healed": _array({"type": "string"}, "What AUTO_HEAL repaired."),
+            "failures": _array(
+                _object(
+                    "A registry that could not be checked.",
+                    {
+                        "registry": _string("Registry name.", pattern=None),
+                        "error": _string("Why.", pattern=None),
+                    },
+                    required=("registry", "error"),
+                ),
+                "Registries that could not be checked; the others were.",
+            ),
+        },
+        required=(
+            "id",
+            "status",
+            "registries",
+            "rules",
+            "flagsRaised",
+            "flagsCleared",
+            "azureRequests",
+            "durationMs",
+            "failures",
+        ),
+    )
+
+
+def _health_report() -> Json:
+    count = {"type": "integer", "minimum": 0}
+    status = {"type": "string", "enum": ["Healthy", "Warning", "Unhealthy"]}
+    rule = _object(
+        "A cache rule's last verdict.",
+        {
+            "id": _string("ARM resource ID of the cache rule.", pattern=None),
+            "registry": _string("Registry name.", pattern=None),
+            "name": _string("Cache rule name.", pattern=None),
+            "status": status,
+            "reason": _nullable(_string("Why it is not Healthy (a flag reason).", pattern=None)),
+            "message": _string("What was found.", pattern=None),
+            "since": _string("Since when this status and reason hold.", pattern=None, fmt="date-time"),
+            "checkedAt": _string("When it was last judged.", pattern=None, fmt="date-time"),
+        },
+        required=("id", "registry", "name", "status", "reason", "message", "since", "checkedAt"),
+    )
+    return _object(
+        "Stored verdicts, failing first; `summary` counts every rule the filters select.",
+        {
+            "generatedAt": _string("When this answer was made.", pattern=None, fmt="date-time"),
+            "lastSweep": _nullable(_ref("SweepResult")),
+            "summary": _object(
+                "Counts over the selection.",
+                {"rules": count, "healthy": count, "warning": count, "unhealthy": count},
+                required=("rules", "healthy", "warning", "unhealthy"),
+            ),
+            "rules": _array(rule, "At most `top` verdicts."),
+            "nextLink": _string("The next page, while more remain.", pattern=None, fmt="uri-reference"),
+        },
+        required=("generatedAt", "lastSweep", "summary", "rules"),
+    )
+
+
 def _problem() -> Json:
     return _object(
         "RFC 9457 problem details, with the members below as extensions where they apply.",
@@ -572,6 +650,8 @@ def _schemas() -> Json:
             required=("credentialSet", "credentialSetDeleted", "credentialSetKeptBecause"),
             closed=True,
         ),
+        "SweepResult": _sweep_result(),
+        "HealthReport": _health_report(),
     }
 
 
@@ -595,6 +675,25 @@ def _parameters() -> Json:
         ),
         "CacheRuleName": _path_parameter("Cache rule name.", NAME_PATTERN, name="name"),
         "CredentialSetName": _path_parameter("Credential set name.", NAME_PATTERN, name="name"),
+        "SweepId": _path_parameter(
+            "The sweep id POST /api/sweeps answered.", r"^\d{14}-[0-9a-f]{12}$", name="id"
+        ),
+        "HealthStatus": _query_parameter(
+            "Only rules of this status.",
+            {"type": "string", "enum": ["Healthy", "Warning", "Unhealthy"]},
+            name="status",
+        ),
+        "HealthRegistry": _query_parameter(
+            "Only rules of this registry.", {"type": "string", "pattern": REGISTRY_PATTERN}, name="registry"
+        ),
+        "Top": _query_parameter(
+            "At most this many rules a page.",
+            {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1000},
+            name="top",
+        ),
+        "Skip": _query_parameter(
+            "Rules to skip (nextLink sets it).", {"type": "integer", "minimum": 0, "default": 0}, name="skip"
+        ),
         "AuditSince": {
             "name": "since",
             "in": "query",
@@ -610,6 +709,10 @@ def _parameters() -> Json:
             "schema": {"type": "string", "pattern": "^/subscriptions/"},
         },
     }
+
+
+def _query_parameter(description: str, schema: Json, *, name: str) -> Json:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
 def _problem_responses() -> Json:
@@ -652,6 +755,8 @@ def _path_parameters(template: str) -> list[str]:
         names.append("Registry")
     if "{name}" in template:
         names.append("CacheRuleName" if template.startswith(RULES) else "CredentialSetName")
+    if "{id}" in template:
+        names.append("SweepId")
     return names
 
 
@@ -663,7 +768,7 @@ def _success(success: Success) -> Json:
     if success.location:
         response["headers"] = {
             "Location": {
-                "description": "The cache rule's URL.",
+                "description": "The URL of what was created or started.",
                 "schema": {"type": "string", "format": "uri-reference"},
             }
         }
@@ -721,7 +826,7 @@ def document() -> dict[str, Any]:
             "a time budget (REQUEST_DEADLINE_SECONDS): past it the answer is 504 with what was and was not done.",
         },
         "servers": [{"url": "/", "description": "The function app (locally http://localhost:7071)."}],
-        "tags": [{"name": t} for t in (REGISTRY_TAG, RULE_TAG, SET_TAG, AUDIT_TAG, META_TAG)],
+        "tags": [{"name": t} for t in (REGISTRY_TAG, RULE_TAG, SET_TAG, HEALTH_TAG, AUDIT_TAG, META_TAG)],
         "security": [{name: []} for name in _security_schemes()],
         "paths": _paths(),
         "components": {

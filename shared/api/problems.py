@@ -45,6 +45,7 @@ PROBLEM_TYPES: dict[type[e.AutopilotError], ProblemType] = {
     ),
     e.RegistryNotFound: ProblemType(status=404, slug="registry-not-found", title="Registry not found"),
     e.CacheRuleNotFound: ProblemType(status=404, slug="cache-rule-not-found", title="Cache rule not found"),
+    e.SweepNotFound: ProblemType(status=404, slug="sweep-not-found", title="Sweep not found"),
     e.CredentialSetNotFound: ProblemType(
         status=404, slug="credential-set-not-found", title="Credential set not found"
     ),

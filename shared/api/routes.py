@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from shared.api import views
+from shared.api import sweep_views, views
 from shared.api.auth import PRINCIPAL_HEADER, require_role
 from shared.api.http import ApiRequest, ApiResponse, handle, json_body, problem
 from shared.domain.errors import MethodNotAllowed
@@ -23,6 +23,7 @@ from shared.domain.requests import (
     parse_credential_set_patch,
     parse_flag,
 )
+from shared.domain.sweeps import SweepStatus
 from shared.services import deadline
 from shared.services.audit import caused_by, http_cause
 from shared.services.container import Services, get_services
@@ -141,6 +142,24 @@ def delete_credential_set(request: ApiRequest, services: Services) -> ApiRespons
     return ApiResponse(status=204)
 
 
+def start_sweep(request: ApiRequest, services: Services) -> ApiResponse:
+    """200 with the result when the sweep ran here; 202 and its URL when it was fanned out over the queue."""
+    result = services.sweeps.start(trigger="http")
+    location = {"Location": sweep_views.sweep_location(result.sweep_id)}
+    status = 200 if result.status is SweepStatus.COMPLETED else 202
+    return ApiResponse(status=status, body=sweep_views.sweep_view(result), headers=location)
+
+
+def get_sweep(request: ApiRequest, services: Services) -> ApiResponse:
+    result = services.sweeps.result(request.route_params.get("id", ""))
+    return ApiResponse(status=200, body=sweep_views.sweep_view(result))
+
+
+def get_health(request: ApiRequest, services: Services) -> ApiResponse:
+    query = sweep_views.parse_health_query(request.params)
+    return ApiResponse(status=200, body=sweep_views.health_view(services.health_report.page(query)))
+
+
 def list_audit(request: ApiRequest, services: Services) -> ApiResponse:
     query = parse_audit_query(request.params, now=time.time())
     entries = services.audit.read(since=query.since, resource=query.resource)
@@ -228,6 +247,7 @@ RULE = RULES + "/{name}"
 SETS = "registries/{registry}/credential-sets"
 SET = SETS + "/{name}"
 RULE_TAG, SET_TAG, META_TAG = "Cache rules", "Credential sets", "Meta"
+HEALTH_TAG = "Health"
 AUDIT_TAG = "Audit"
 REGISTRY_TAG = "Registries"
 
@@ -397,6 +417,49 @@ ROUTES: tuple[Route, ...] = (
         tag=SET_TAG,
         success=_DELETED,
         errors=LOOKUP + DELETE,
+    ),
+    Route(
+        method="POST",
+        template="sweeps",
+        handler=start_sweep,
+        operation_id="startSweep",
+        summary="Run a health sweep now (in-process, or fanned out over the sweep queue)",
+        tag=HEALTH_TAG,
+        success=(
+            Success(
+                status=200, description="The sweep ran here; its result.", schema="SweepResult", location=True
+            ),
+            Success(
+                status=202,
+                description="The sweep was fanned out; poll its URL.",
+                schema="SweepResult",
+                location=True,
+            ),
+        ),
+        errors=(*AUTH_ONLY, 502, 503),
+    ),
+    Route(
+        method="GET",
+        template="sweeps/{id}",
+        handler=get_sweep,
+        operation_id="getSweep",
+        summary="A sweep's result so far",
+        tag=HEALTH_TAG,
+        success=(Success(status=200, description="The sweep's result.", schema="SweepResult"),),
+        errors=(400, 404, *AUTH_ONLY, 503),
+    ),
+    Route(
+        method="GET",
+        template="health",
+        handler=get_health,
+        operation_id="getHealth",
+        summary="Every cache rule's last verdict, failing first",
+        tag=HEALTH_TAG,
+        success=(
+            Success(status=200, description="A page of verdicts and their summary.", schema="HealthReport"),
+        ),
+        errors=(400, *AUTH_ONLY, 503),
+        query=("HealthStatus", "HealthRegistry", "Top", "Skip"),
     ),
     Route(
         method="GET",

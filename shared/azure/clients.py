@@ -49,6 +49,12 @@ class AzureClients:
             "retry_backoff_max": self.settings.arm_retry_backoff_max,
         }
 
+    def _metered(self) -> dict[str, Any]:
+        """ARM and Key Vault clients report each attempt to the current sweep's meter (its cost and ARM budget)."""
+        from shared.azure.meter_policy import MeterPolicy
+
+        return {**self._options(), "per_retry_policies": [MeterPolicy()]}
+
     def _cached(self, kind: str, key: str, build: Any) -> Any:
         with self._lock:
             client = self._cache.get((kind, key))
@@ -60,7 +66,7 @@ class AzureClients:
         return {
             "base_url": self.profile.arm_endpoint,
             "credential_scopes": [self.profile.arm_scope],
-            **self._options(),
+            **self._metered(),
         }
 
     def registries(self, subscription_id: str) -> ContainerRegistryManagementClient:
@@ -99,11 +105,15 @@ class AzureClients:
                 self.credential,
                 # The emulator's challenge names the public audience while it listens on loopback.
                 verify_challenge_resource=not self.profile.is_local,
-                **self._options(),
+                **self._metered(),
             )
 
         client: SecretClient = self._cached("secrets", vault.lower(), build)
         return client
+
+    def storage_options(self) -> dict[str, Any]:
+        """Retry and metering options for Storage clients built elsewhere (the sweep queue)."""
+        return self._options()
 
     @property
     def has_storage(self) -> bool:

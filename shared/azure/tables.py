@@ -74,6 +74,21 @@ class AzureTableStore:
             ]
         return sorted(found, key=lambda r: r.row)
 
+    def scan(self, partition_prefix: str) -> list[Row]:
+        """One server-side key-range filter (``ge prefix and lt`` the prefix's successor), paged by the SDK."""
+        if not partition_prefix:
+            raise ValueError("scan needs a partition prefix")
+        high = partition_prefix[:-1] + chr(ord(partition_prefix[-1]) + 1)
+        with azure_call(f"scan {self.name}/{partition_prefix}*"):
+            found = [
+                _row(e, str(e.metadata["etag"]))
+                for e in self._client().query_entities(
+                    "PartitionKey ge @low and PartitionKey lt @high",
+                    parameters={"low": partition_prefix, "high": high},
+                )
+            ]
+        return sorted(found, key=lambda r: (r.partition, r.row))
+
     def insert(self, partition: str, row: str, data: Mapping[str, Value]) -> Row:
         entity = self._entity(partition, row, data)
         with self._call("insert", partition, row):

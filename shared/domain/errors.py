@@ -102,6 +102,10 @@ class CacheRuleNotFound(AutopilotError):
     transient = False
 
 
+class SweepNotFound(AutopilotError):
+    transient = False
+
+
 class CredentialSetNotFound(AutopilotError):
     transient = False
 

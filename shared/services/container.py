@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from shared.azure.clients import AzureClients
 from shared.azure.flags import EventGridFlagPublisher
 from shared.azure.keyvault import VaultGateway
+from shared.azure.queues import StorageSweepQueue
 from shared.azure.rbac import RoleGateway
 from shared.azure.registry import RegistryGateway
 from shared.azure.tables import AzureTableStore
@@ -28,6 +29,13 @@ from shared.services.reads import Reads
 from shared.services.resource_events import ResourceEvents
 from shared.services.rotation import RotationService
 from shared.services.secret_index import IndexingRegistries, SetIndexer
+from shared.services.sweep import SweepLimits, SweepService
+from shared.services.sweep_check import RegistryCheck
+from shared.services.sweep_facts import SweepFacts
+from shared.services.sweep_heal import SweepHealer
+from shared.services.sweep_index import IndexRefresh
+from shared.services.sweep_report import HealthReporter
+from shared.services.sweep_scope import SweepScope
 from shared.services.validation import SecretChecks, ValidationService
 from shared.state.audit import AuditLog
 from shared.state.health import TableHealthStore
@@ -35,6 +43,7 @@ from shared.state.idempotency import TableIdempotencyStore
 from shared.state.leases import TableLeaseStore
 from shared.state.memory import MemoryTableStore
 from shared.state.secret_index import SecretIndex
+from shared.state.sweeps import SweepStore
 from shared.state.tables import TableStore
 
 
@@ -51,6 +60,8 @@ class Services:
     recorder: HealthRecorder
     audit: AuditLog
     events: EventServices
+    sweeps: SweepService
+    health_report: HealthReporter
 
 
 def _table(clients: AzureClients, name: str) -> TableStore:
@@ -135,6 +146,29 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
         ),
         idempotency=idempotency,
     )
+    check = RegistryCheck(
+        registries=registries,
+        recorder=recorder,
+        warn_seconds=settings.expiry_warning_days * 86400,
+        rows=health_store,
+        index=IndexRefresh(index=index),
+        healer=SweepHealer(access=access, credential_sets=credential_sets, locks=locks, dns_suffix=suffix)
+        if settings.auto_heal
+        else None,
+    )
+    sweeps = SweepService(
+        registries=registries,
+        scope=SweepScope.from_settings(settings),
+        facts=lambda: SweepFacts(vaults=vaults, access=access, dns_suffix=suffix),
+        check=check,
+        store=SweepStore(_table(clients, "sweeps")),
+        queue=StorageSweepQueue(clients, settings.sweep_queue) if clients.has_storage else None,
+        limits=SweepLimits(
+            concurrency=settings.sweep_concurrency,
+            read_reserve=settings.sweep_read_reserve,
+            fanout_threshold=settings.sweep_fanout_threshold,
+        ),
+    )
     return Services(
         settings=settings,
         secret_rules=SecretRules(dns_suffix=suffix, allowed_vaults=settings.allowed_vaults),
@@ -151,6 +185,8 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
         recorder=recorder,
         audit=audit,
         events=events,
+        sweeps=sweeps,
+        health_report=HealthReporter(rows=health_store, last_sweep=sweeps.latest),
     )
 
 

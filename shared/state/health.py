@@ -15,6 +15,7 @@ from shared.services.flagging import HealthRow
 from shared.state.tables import Row, RowExists, TableStore, Value
 
 WARNINGS = "secret-warnings"
+REGISTRY_PREFIX = "reg-"
 
 
 def _digest(text: str) -> str:
@@ -24,7 +25,7 @@ def _digest(text: str) -> str:
 def registry_partition(rule_id: str) -> str:
     """The partition of a rule's row: its registry's resource ID (everything before ``/cacheRules/``)."""
     registry_id = rule_id.lower().split("/cacherules/", 1)[0]
-    return "reg-" + _digest(registry_id)
+    return REGISTRY_PREFIX + _digest(registry_id)
 
 
 def _number(value: Value) -> float | None:
@@ -96,3 +97,16 @@ class TableHealthStore:
         """Drop every row of a deleted registry."""
         for row in self.table.query(registry_partition(registry_id + "/cacheRules/x")):
             self.table.delete(row.partition, row.row)
+
+    # --- queries for GET /api/health --------------------------------------------------------------------------
+
+    def rows(self, *, status: Status | None = None, registry: str | None = None) -> list[HealthRow]:
+        """Every rule's row (one key-range query over the registry partitions), filtered by status and registry
+        name; unordered (the caller orders and pages)."""
+        found = (row_of(r) for r in self.table.scan(REGISTRY_PREFIX))
+        return [
+            r
+            for r in found
+            if (status is None or r.record.status is status)
+            and (registry is None or r.registry.lower() == registry.lower())
+        ]

@@ -32,6 +32,11 @@ class MemoryTableStore:
         with self._lock:
             return sorted((r for (p, _), r in self._rows.items() if p == partition), key=lambda r: r.row)
 
+    def scan(self, partition_prefix: str) -> list[Row]:
+        with self._lock:
+            found = [r for (p, _), r in self._rows.items() if p.startswith(partition_prefix)]
+        return sorted(found, key=lambda r: (r.partition, r.row))
+
     def insert(self, partition: str, row: str, data: Mapping[str, Value]) -> Row:
         with self._lock:
             if (partition, row) in self._rows:

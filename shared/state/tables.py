@@ -46,6 +46,10 @@ class TableStore(Protocol):
         """Every row of one partition, in row-key order."""
         ...
 
+    def scan(self, partition_prefix: str) -> list[Row]:
+        """Every row of the partitions whose key starts with ``partition_prefix``, in key order."""
+        ...
+
     def insert(self, partition: str, row: str, data: Mapping[str, Value]) -> Row:
         """Create the row; :class:`RowExists` when it is there already."""
         ...

@@ -40,6 +40,13 @@ OPTIONAL_SETTINGS = {
     "MAX_REQUEST_BODY_BYTES",
     "EXPIRY_WARNING_DAYS",
     "REMINDER_HOURS",
+    "SWEEP_SCHEDULE",
+    "SWEEP_QUEUE",
+    "SWEEP_FANOUT_THRESHOLD",
+    "SWEEP_CONCURRENCY",
+    "SWEEP_READ_RESERVE",
+    "SWEEP_RESOURCE_GROUPS",
+    "SWEEP_REGISTRIES",
     "AUTO_HEAL",
     "LEASE_TTL_SECONDS",
     "LEASE_WAIT_SECONDS",
@@ -58,7 +65,7 @@ _READS = [
     re.compile(r"""\b(?:env|environ|os\.environ)\.get\(\s*["']([A-Za-z0-9_]+)["']"""),
     re.compile(r"""\b(?:env|environ)\[\s*["']([A-Za-z0-9_]+)["']\s*\]"""),
     re.compile(r"""\bgetenv\(\s*["']([A-Za-z0-9_]+)["']"""),
-    re.compile(r"""\b_number\(\s*env\s*,\s*["']([A-Za-z0-9_]+)["']"""),
+    re.compile(r"""\b_(?:number|flag)\(\s*env\s*,\s*["']([A-Za-z0-9_]+)["']"""),
 ]
 
 
