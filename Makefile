@@ -5,7 +5,9 @@ PY := $(VENV)/bin/python
 DEVHOST_PORT ?= 7071
 EMULATOR_PORT ?= 8443
 
-.PHONY: setup browser run test bench lint clean
+SECOND_DEVHOST_PORT ?= 7072
+
+.PHONY: setup browser run second-devhost test bench lint clean
 
 TOOLS := $(VENV)/tools
 CHECKOV_VERSION := 3.3.30
@@ -45,6 +47,10 @@ node_modules/.installed: package.json package-lock.json
 
 run: setup
 	DEVHOST_PORT=$(DEVHOST_PORT) EMULATOR_PORT=$(EMULATOR_PORT) $(PY) -m devhost.stack
+
+# A second instance of the app against the stack `make run` started (same emulator and Azurite), for scale-out trials.
+second-devhost: setup
+	$(PY) -m devhost.stack --second $(SECOND_DEVHOST_PORT)
 
 test: setup
 	$(PY) -m pytest -q

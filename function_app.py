@@ -9,6 +9,6 @@ from functions.sweep import bp as sweep
 
 app = func.FunctionApp()
 app.register_functions(http_api)
-app.register_functions(sweep)
 app.register_functions(keyvault_events)
 app.register_functions(resource_events)
+app.register_functions(sweep)

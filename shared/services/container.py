@@ -33,9 +33,10 @@ from shared.services.sweep import SweepLimits, SweepService
 from shared.services.sweep_check import RegistryCheck
 from shared.services.sweep_facts import SweepFacts
 from shared.services.sweep_heal import SweepHealer
+from shared.services.sweep_index import IndexRefresh
 from shared.services.sweep_report import HealthReporter
 from shared.services.sweep_scope import SweepScope
-from shared.services.validation import ValidationService
+from shared.services.validation import SecretChecks, ValidationService
 from shared.state.audit import AuditLog
 from shared.state.health import TableHealthStore
 from shared.state.idempotency import TableIdempotencyStore
@@ -57,10 +58,10 @@ class Services:
     validation: ValidationService
     health_store: TableHealthStore
     recorder: HealthRecorder
-    sweeps: SweepService
-    health_report: HealthReporter
     audit: AuditLog
     events: EventServices
+    sweeps: SweepService
+    health_report: HealthReporter
 
 
 def _table(clients: AzureClients, name: str) -> TableStore:
@@ -85,40 +86,29 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
     # Every write is audited, and every credential-set write indexed, whoever makes it (API or event).
     registries = IndexingRegistries(AuditedRegistries(RegistryGateway(clients), auditor), index)
     vaults = AuditedVaults(VaultGateway(clients), auditor)
-    access = AccessService(
-        vaults=vaults, roles=AuditedRoles(RoleGateway(clients), auditor), dns_suffix=suffix
+    locks = ProvisioningLocks(
+        _lease_store(clients),
+        ttl_seconds=settings.lease_ttl_seconds,
+        wait_seconds=settings.lease_wait_seconds,
     )
+    access = AccessService(
+        vaults=vaults,
+        roles=AuditedRoles(RoleGateway(clients), auditor),
+        dns_suffix=suffix,
+        allowed_vaults=settings.allowed_vaults,
+        tenant_id=settings.tenant_id,
+        fence=locks.fence,
+    )
+    secrets = SecretChecks(vaults=vaults, dns_suffix=suffix)
     lookup = RegistryLookup(registries=registries)
     health = HealthWaiter(registries=registries, wait_seconds=settings.health_wait_seconds)
-    locks = ProvisioningLocks(_lease_store(clients))
     credential_sets = CredentialSetWrites(
-        lookup=lookup, vaults=vaults, access=access, health=health, locks=locks, tenant_id=settings.tenant_id
+        lookup=lookup, access=access, secrets=secrets, health=health, locks=locks
     )
     health_store = TableHealthStore(_table(clients, "health"))
     publisher = EventGridFlagPublisher(clients)
     recorder = HealthRecorder(
         store=health_store, publisher=publisher, reminder_seconds=settings.reminder_hours * 3600
-    )
-    check = RegistryCheck(
-        registries=registries,
-        recorder=recorder,
-        warn_seconds=settings.expiry_warning_days * 86400,
-        healer=SweepHealer(access=access, credential_sets=credential_sets, dns_suffix=suffix)
-        if settings.auto_heal
-        else None,
-    )
-    sweeps = SweepService(
-        registries=registries,
-        scope=SweepScope.from_settings(settings),
-        facts=lambda: SweepFacts(vaults=vaults, access=access, dns_suffix=suffix),
-        check=check,
-        store=SweepStore(_table(clients, "sweeps")),
-        queue=StorageSweepQueue(clients, settings.sweep_queue) if clients.has_storage else None,
-        limits=SweepLimits(
-            concurrency=settings.sweep_concurrency,
-            read_reserve=settings.sweep_read_reserve,
-            fanout_threshold=settings.sweep_fanout_threshold,
-        ),
     )
     indexer = SetIndexer(registries=registries, index=index)
     idempotency = TableIdempotencyStore(_table(clients, "idempotency"))
@@ -156,6 +146,29 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
         ),
         idempotency=idempotency,
     )
+    check = RegistryCheck(
+        registries=registries,
+        recorder=recorder,
+        warn_seconds=settings.expiry_warning_days * 86400,
+        rows=health_store,
+        index=IndexRefresh(index=index),
+        healer=SweepHealer(access=access, credential_sets=credential_sets, locks=locks, dns_suffix=suffix)
+        if settings.auto_heal
+        else None,
+    )
+    sweeps = SweepService(
+        registries=registries,
+        scope=SweepScope.from_settings(settings),
+        facts=lambda: SweepFacts(vaults=vaults, access=access, dns_suffix=suffix),
+        check=check,
+        store=SweepStore(_table(clients, "sweeps")),
+        queue=StorageSweepQueue(clients, settings.sweep_queue) if clients.has_storage else None,
+        limits=SweepLimits(
+            concurrency=settings.sweep_concurrency,
+            read_reserve=settings.sweep_read_reserve,
+            fanout_threshold=settings.sweep_fanout_threshold,
+        ),
+    )
     return Services(
         settings=settings,
         secret_rules=SecretRules(dns_suffix=suffix, allowed_vaults=settings.allowed_vaults),
@@ -165,13 +178,15 @@ def build_services(settings: Settings, clients: AzureClients | None = None) -> S
             lookup=lookup, credential_sets=credential_sets, access=access, health=health, locks=locks
         ),
         credential_sets=credential_sets,
-        validation=ValidationService(registries=registries, vaults=vaults, access=access, dns_suffix=suffix),
+        validation=ValidationService(
+            registries=registries, secrets=secrets, access=access, dns_suffix=suffix
+        ),
         health_store=health_store,
         recorder=recorder,
-        sweeps=sweeps,
-        health_report=HealthReporter(rows=health_store, last_sweep=sweeps.latest),
         audit=audit,
         events=events,
+        sweeps=sweeps,
+        health_report=HealthReporter(rows=health_store, last_sweep=sweeps.latest),
     )
 
 

@@ -89,6 +89,15 @@ class TableHealthStore:
                 WARNINGS, _digest(f"{secret_uri}/{version}"), {"SecretUri": secret_uri, "Version": version}
             )
 
+    def forget(self, rule_id: str) -> None:
+        """Drop a deleted rule's row."""
+        self.table.delete(registry_partition(rule_id), _digest(rule_id))
+
+    def forget_registry(self, registry_id: str) -> None:
+        """Drop every row of a deleted registry."""
+        for row in self.table.query(registry_partition(registry_id + "/cacheRules/x")):
+            self.table.delete(row.partition, row.row)
+
     # --- queries for GET /api/health --------------------------------------------------------------------------
 
     def rows(self, *, status: Status | None = None, registry: str | None = None) -> list[HealthRow]:
@@ -101,12 +110,3 @@ class TableHealthStore:
             if (status is None or r.record.status is status)
             and (registry is None or r.registry.lower() == registry.lower())
         ]
-
-    def forget(self, rule_id: str) -> None:
-        """Drop a deleted rule's row."""
-        self.table.delete(registry_partition(rule_id), _digest(rule_id))
-
-    def forget_registry(self, registry_id: str) -> None:
-        """Drop every row of a deleted registry."""
-        for row in self.table.query(registry_partition(registry_id + "/cacheRules/x")):
-            self.table.delete(row.partition, row.row)

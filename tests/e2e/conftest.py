@@ -35,6 +35,7 @@ def app_env(emulator: Emulator, azurite: Azurite, **extra: str) -> dict[str, str
         "LRO_POLL_INTERVAL_SECONDS": "0.2",
         "ALLOWED_VAULTS": "",
         "REQUIRED_CALLER_ROLE": "",
+        "LEASE_WAIT_SECONDS": "3",
         **extra,
     }
 

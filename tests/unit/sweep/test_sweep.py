@@ -4,6 +4,7 @@ cost independent of the number of rules, fan-out equal to in-process, pacing ins
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import replace
 
 import pytest
@@ -16,8 +17,10 @@ from shared.domain.models import CredentialHealth, Registry
 from shared.domain.sweeps import SweepStatus
 from shared.services.sweep import decode_message, encode_message
 from shared.services.sweep_scope import SweepScope
+from shared.state.health import TableHealthStore
+from shared.state.memory import MemoryTableStore
 from tests.fakes.azure import FakeAzure
-from tests.unit.sweep.world import World
+from tests.unit.sweep.world import Counted, World
 
 SUB2 = "00000000-0000-0000-0000-000000000002"
 DAY = 86400.0
@@ -342,4 +345,69 @@ def test_auto_heal_reapplies_a_pinned_set_at_a_newer_version_never_an_older_one(
     )  # an "older" version listed first must not be taken
     world.azure.writes.clear()
     world.service(auto_heal=True).start(trigger="timer")
+    assert world.azure.writes == []
+
+
+def test_a_registrys_stored_verdicts_are_read_in_one_query_not_one_per_rule() -> None:
+    world = World()
+    world.azure.add_vault("vaultpol")
+    registry = world.azure.add_registry("reg1")
+    creds = world.credential_set(registry, "creds", "vaultpol")
+    for i in range(50):
+        world.rule(registry, f"r{i:02d}", creds)
+    table_calls: Counter[str] = Counter()
+    world.health = TableHealthStore(Counted(world.health_table, table_calls))
+    world.service().start(trigger="timer")
+    assert (table_calls["get"], table_calls["query"], table_calls["upsert"]) == (0, 1, 50)
+
+
+def test_a_deleted_rules_verdict_leaves_the_health_rows() -> None:
+    world = World()
+    regs = fleet(world)
+    world.service().start(trigger="timer")
+    world.registries.delete_cache_rule(regs["regok"], "ok-b")
+    world.service().start(trigger="timer")
+    assert "ok-b" not in world.reasons() and "ok-a" in world.reasons()
+
+
+def test_the_sweep_rewrites_a_registrys_share_of_the_secret_index() -> None:
+    from shared.services.sweep_index import IndexRefresh
+    from shared.state.secret_index import SecretIndex
+
+    world = World()
+    world.azure.add_vault("vaultpol")
+    registry = world.azure.add_registry("reg1")
+    creds = world.credential_set(registry, "creds", "vaultpol")
+    index = SecretIndex(MemoryTableStore(), dns_suffix=".vault.azure.net")
+    index.put(registry, replace(creds, name="gone", id=creds.id.replace("creds", "gone")))
+    refresh = IndexRefresh(index=index)
+    refresh.replace_registry(registry, world.registries.list_credential_sets(registry))
+    assert [s.name for s in index.registry_sets(registry.id)] == ["creds"]
+    assert [u.set_name for u in index.uses_of("vaultpol", "reg1-password")] == ["creds"]
+
+
+def test_auto_heal_grants_nobody_when_the_set_was_recreated_after_the_sweep_read_it() -> None:
+    from shared.services.locks import ProvisioningLocks
+    from shared.services.sweep_facts import SweepFacts
+    from shared.services.sweep_heal import SweepHealer
+    from tests.unit.sweep.world import DNS
+
+    world = World()
+    world.azure.add_vault("vaultpol")
+    registry = world.azure.add_registry("reg1")
+    stale = world.credential_set(registry, "creds", "vaultpol", grant=False)
+    facts = SweepFacts(vaults=world.vaults, access=world.access, dns_suffix=DNS)
+    assert facts.vaults_without_grant(stale)
+    # Recreated meanwhile: a new identity, which its own write event grants; the old one must get nothing.
+    world.registries.delete_credential_set(registry, "creds")
+    fresh = world.credential_set(registry, "creds", "vaultpol", grant=False)
+    assert fresh.principal_id != stale.principal_id
+    world.azure.writes.clear()
+    healer = SweepHealer(
+        access=world.access,
+        credential_sets=world.credential_set_writes(),
+        locks=ProvisioningLocks(None),
+        dns_suffix=DNS,
+    )
+    assert healer.heal(registry, [stale], facts) == []
     assert world.azure.writes == []
