@@ -266,18 +266,24 @@
     }
   }
 
-  async function load() {
+  // table: false redraws tiles and side panels only, keeping answers the user opened in the table
+  async function load({ table = true } = {}) {
     $("refresh").disabled = true;
     try {
-      const report = (await api("GET", healthQuery({ top: PAGE, skip: state.skip }))).body;
-      state.next = report.nextLink || null;
-      drawTiles(report);
-      drawRules(report);
-      performance.mark("dashboard:rules-drawn");  // user timing: bench/bench_dashboard.py reads the first one
-      const failing = state.status || state.skip ? (await api("GET", "health?" + new URLSearchParams({ top: PAGE }))).body.rules : report.rules;
-      drawExpiry(failing);
-      drawFlags(failing);
-      $("updated").textContent = "Updated " + new Date(report.generatedAt).toLocaleTimeString();
+      const page = (await api("GET", healthQuery({ top: PAGE, skip: state.skip }))).body;
+      if (table) {
+        state.next = page.nextLink || null;
+        drawRules(page);
+        performance.mark("dashboard:rules-drawn");  // user timing: bench/bench_dashboard.py reads the first one
+      }
+      // tiles and side panels show the whole fleet, whatever the table's filter or page
+      const filtered = state.status || state.registry || state.skip;
+      const fleet = filtered ? (await api("GET", "health?top=" + PAGE)).body : page;
+      drawTiles(fleet);
+      const warnings = (await api("GET", "health?status=Warning&top=" + PAGE)).body.rules;
+      drawExpiry(fleet.rules.filter((r) => r.reason === "SecretExpired").concat(warnings));
+      drawFlags(fleet.rules);
+      $("updated").textContent = "Updated " + new Date(fleet.generatedAt).toLocaleTimeString();
     } catch (error) {
       say("Could not load the health report: " + error.message);
     } finally {
@@ -323,8 +329,8 @@
   });
   $("page-next").addEventListener("click", () => { if (state.next) { state.skip += PAGE; load().then(() => $("rules-heading").focus()); } });
   $("page-prev").addEventListener("click", () => { state.skip = Math.max(0, state.skip - PAGE); load().then(() => $("rules-heading").focus()); });
-  $("refresh").addEventListener("click", load);
+  $("refresh").addEventListener("click", () => load());
   $("sweep-now").addEventListener("click", sweepNow);
-  setInterval(() => { if (!document.hidden) load(); }, REFRESH_MS);
+  setInterval(() => { if (!document.hidden) load({ table: !document.querySelector("tr.answer") }); }, REFRESH_MS);
   load();
 })();
