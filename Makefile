@@ -52,8 +52,14 @@ run: setup
 second-devhost: setup
 	$(PY) -m devhost.stack --second $(SECOND_DEVHOST_PORT)
 
+# The end-to-end suites of the API, the events and the sweep run a second time against an emulator that lets the
+# app do only what infra/ grants it (least privilege, proved rather than asserted).
+ENFORCED_SUITES := tests/e2e/test_least_privilege.py tests/e2e/test_cache_rules_api.py \
+	tests/e2e/test_api_under_attack.py tests/e2e/test_events.py tests/e2e/test_sweep.py
+
 test: setup
 	$(PY) -m pytest -q
+	EMULATOR_ENFORCE_INFRA=$(CURDIR)/infra $(PY) -m pytest -q $(ENFORCED_SUITES)
 
 bench: setup
 	$(PY) -m bench
