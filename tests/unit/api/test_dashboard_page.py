@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+from types import SimpleNamespace
+from typing import Any
 
+from shared.api.auth import PRINCIPAL_HEADER
 from shared.api.dashboard import STATIC, content_security_policy, dashboard_page
+from shared.api.http import ApiRequest
 from shared.api.openapi import document
-from shared.api.routes import ROUTES
+from shared.api.routes import ROUTES, run
 
 
 def test_the_page_inlines_its_assets_under_one_fresh_nonce() -> None:
@@ -40,3 +46,26 @@ def test_it_is_a_route_documented_as_html_with_the_api_auth() -> None:
     assert route.method == "GET" and set(route.errors) == {401, 403, 500}
     answer = document()["paths"]["/api/dashboard"]["get"]["responses"]["200"]
     assert answer["content"] == {"text/html": {"schema": {"type": "string"}}}
+
+
+def _request(headers: dict[str, str]) -> ApiRequest:
+    return ApiRequest(
+        method="GET", path="/api/dashboard", route_params={}, headers=headers, params={}, body=b""
+    )
+
+
+def test_it_requires_the_api_app_role_when_one_is_set() -> None:
+    route = next(r for r in ROUTES if r.template == "dashboard")
+    settings = SimpleNamespace(required_caller_role="Health.Read", request_deadline_seconds=0)
+    services: Any = SimpleNamespace(settings=settings)
+    holder = base64.b64encode(
+        json.dumps({"claims": [{"typ": "roles", "val": "Health.Read"}]}).encode()
+    ).decode()
+    other = base64.b64encode(json.dumps({"claims": [{"typ": "roles", "val": "Other"}]}).encode()).decode()
+
+    def answer(headers: dict[str, str]) -> int:
+        return run(route.handler, _request(headers), services=lambda: services).status
+
+    assert answer({}) == 401
+    assert answer({PRINCIPAL_HEADER: other}) == 403
+    assert answer({PRINCIPAL_HEADER: holder}) == 200
