@@ -24,6 +24,7 @@ from tests.support.emulator import start_emulator
 KEY = "dashboard-test-key"
 WAIT = 60
 BROKEN = "nginx"  # its password secret gets a disabled version, then "Sweep now" must show it
+EXPIRING = "redis"  # its secrets expire in 5 days: a Warning, in the expiry chart
 FLEET = {
     "resourceGroup": "fleet-rg",
     "registries": 3,
@@ -75,14 +76,18 @@ def fleet(stack: Stack) -> Stack:
     rules = stack.rules_url()
     ok = put(f"{rules}/ubuntu", docker_rule("ubuntu"), headers=headers)
     assert ok.status_code == 201, ok.text
-    nginx = docker_rule(BROKEN)
-    nginx["credentials"] = {
-        "usernameSecretUri": f"{KV}/secrets/nginx-username",
-        "passwordSecretUri": f"{KV}/secrets/nginx-password",
-        "credentialSetName": "nginx-creds",
-    }
-    made = put(f"{rules}/{BROKEN}", nginx, headers=headers)
-    assert made.status_code == 201, made.text
+    expires = int(stack.emulator.control("GET", "/_emulator/clock").json()["now"]) + 5 * 86400
+    _secret(stack, "redis-username", "demo-user", exp=expires)
+    _secret(stack, "redis-password", "demo-password", exp=expires)
+    for name, secrets in ((BROKEN, "nginx"), (EXPIRING, "redis")):
+        rule = docker_rule(name)
+        rule["credentials"] = {
+            "usernameSecretUri": f"{KV}/secrets/{secrets}-username",
+            "passwordSecretUri": f"{KV}/secrets/{secrets}-password",
+            "credentialSetName": f"{secrets}-creds",
+        }
+        made = put(f"{rules}/{name}", rule, headers=headers)
+        assert made.status_code == 201, made.text
     swept = _api(stack, "POST", "sweeps")
     assert swept.status_code == 200 and swept.json()["failures"] == [], swept.text
     return stack
@@ -164,17 +169,20 @@ def test_the_tiles_equal_the_health_summary(driver: Any, fleet: Stack) -> None:
     _open(driver, fleet)
     report = _api(fleet, "GET", "health", params={"top": "1"}).json()
     summary = report["summary"]
-    assert summary["rules"] == 122 and summary["unhealthy"] >= 40
+    assert summary["rules"] == 123 and summary["unhealthy"] >= 40
     shown = {k: _number(driver, f"tile-{k}") for k in ("rules", "healthy", "warning", "unhealthy")}
     assert shown == {k: summary[k] for k in shown}
     assert _number(driver, "tile-registries") == report["lastSweep"]["registries"]
     assert "Azure requests" in driver.find_element("id", "tile-sweep-cost").text
+    assert summary["warning"] == _number(driver, "tile-warning") == 1
+    expiry = driver.find_element("id", "expiry").text
+    assert f"{REGISTRY}/{EXPIRING}" in expiry and re.search(r"\b[45]\.\d days", expiry), expiry
 
 
 def test_the_table_is_paged_and_filtered_by_the_server(driver: Any, fleet: Stack) -> None:
     _open(driver, fleet)
     assert len(driver.find_elements("css selector", "tr.rule")) == 50
-    assert driver.find_element("id", "rules-count").text == "Showing 1\u201350 of 122 rules"
+    assert driver.find_element("id", "rules-count").text == "Showing 1\u201350 of 123 rules"
     statuses = [r.get_attribute("data-status") for r in driver.find_elements("css selector", "tr.rule")]
     assert statuses[:40] == ["Unhealthy"] * 40  # failing first
     browser.requested(driver)
@@ -194,7 +202,7 @@ def test_the_table_is_paged_and_filtered_by_the_server(driver: Any, fleet: Stack
     assert "may not read the secrets" in rows[0].text  # AccessMissing, in plain words
     groups = [g.text for g in driver.find_elements("css selector", "th.group")]
     assert groups == ["Registry dash0000 · 40 shown, 40 failing"]
-    assert _number(driver, "tile-rules") == 122  # the tiles keep showing the whole fleet
+    assert _number(driver, "tile-rules") == 123  # the tiles keep showing the whole fleet
 
 
 def test_a_rule_broken_in_the_emulator_shows_unhealthy_with_its_reason_after_sweep_now(

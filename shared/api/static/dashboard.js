@@ -280,7 +280,11 @@
       const filtered = state.status || state.registry || state.skip;
       const fleet = filtered ? (await api("GET", "health?top=" + PAGE)).body : page;
       drawTiles(fleet);
-      const warnings = (await api("GET", "health?status=Warning&top=" + PAGE)).body.rules;
+      // Warnings follow the Unhealthy rules: ask for their own page only when the first page cannot hold them all
+      const s = fleet.summary;
+      const warnings = s.warning && s.unhealthy + s.warning > fleet.rules.length
+        ? (await api("GET", "health?status=Warning&top=" + PAGE)).body.rules
+        : fleet.rules.filter((r) => r.status === "Warning");
       drawExpiry(fleet.rules.filter((r) => r.reason === "SecretExpired").concat(warnings));
       drawFlags(fleet.rules);
       $("updated").textContent = "Updated " + new Date(fleet.generatedAt).toLocaleTimeString();
