@@ -14,10 +14,9 @@ from shared.events.keyvault import VaultEvent
 from shared.logs import event
 from shared.services.access import AccessService
 from shared.services.flagging import FlagPublisher, HealthRecorder
-from shared.services.locks import ProvisioningLocks
+from shared.services.locks import ProvisioningLocks, set_lock_key
 from shared.services.ports import Registries
 from shared.services.rollback import Rollback
-from shared.services.rotation import set_lock_key
 from shared.services.secret_index import SetIndexer
 from shared.state.secret_index import SecretIndex
 

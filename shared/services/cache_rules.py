@@ -15,7 +15,7 @@ from shared.services.access import AccessService
 from shared.services.conflicts import check_against_existing
 from shared.services.credential_sets import CredentialSetWrites, failed, made_by_app
 from shared.services.health import HealthWaiter
-from shared.services.locks import ProvisioningLocks
+from shared.services.locks import ProvisioningLocks, rule_lock_key, set_lock_key
 from shared.services.lookup import RegistryLookup
 from shared.services.rollback import Rollback
 
@@ -42,7 +42,7 @@ class CacheRuleWrites:
     def put(self, registry_ref: str, spec: CacheRuleSpec) -> Written[RuleState]:
         """Create the rule (with its credential set and grant), or find it already as asked."""
         registry = self.lookup.registry(registry_ref)
-        with self.locks.hold(f"{registry.id}/cacheRules/{spec.name}"):
+        with self.locks.hold(rule_lock_key(registry.id, spec.name)):
             existing = self.registries.get_cache_rule(registry, spec.name)
             if existing is not None:
                 return Written(value=self._existing_as_asked(registry, existing, spec), created=False)
@@ -186,7 +186,7 @@ class CacheRuleWrites:
     def patch(self, registry_ref: str, name: str, credential_set_name: str | None) -> RuleState:
         """Point the rule at another credential set (granted first) or at none, as its upstream allows."""
         registry = self.lookup.registry(registry_ref)
-        with self.locks.hold(f"{registry.id}/cacheRules/{name}"):
+        with self.locks.hold(rule_lock_key(registry.id, name)):
             rule = self.lookup.rule(registry, name)
             source = normalise_source(rule.source_repository)
             credential_set = None
@@ -235,7 +235,7 @@ class CacheRuleWrites:
         """Delete the rule; with ``cleanup`` also the credential set the app made for it (with its grants) when
         no other rule uses it. A set a user made or named is never removed by ``cleanup``."""
         registry = self.lookup.registry(registry_ref)
-        with self.locks.hold(f"{registry.id}/cacheRules/{name}"):
+        with self.locks.hold(rule_lock_key(registry.id, name)):
             rule = self.lookup.rule(registry, name)
             self.locks.fence(f"deleting cache rule '{name}'")
             self.registries.delete_cache_rule(registry, name)
@@ -252,7 +252,7 @@ class CacheRuleWrites:
             return self._cleanup(registry, rule.credential_set_name)
 
     def _cleanup(self, registry: Registry, set_name: str) -> RuleDeleted:
-        with self.locks.hold(f"{registry.id}/credentialSets/{set_name}"):
+        with self.locks.hold(set_lock_key(registry.id, set_name)):
             found = self.registries.get_credential_set(registry, set_name)
             kept: str | None = None
             if found is None:

@@ -21,7 +21,7 @@ from shared.domain.results import CredentialSetState, Written
 from shared.logs import event
 from shared.services.access import AccessService
 from shared.services.health import HealthWaiter
-from shared.services.locks import ProvisioningLocks
+from shared.services.locks import ProvisioningLocks, set_lock_key
 from shared.services.lookup import RegistryLookup
 from shared.services.rollback import NotAsLeft, Rollback
 from shared.services.validation import SecretChecks
@@ -97,7 +97,7 @@ class CredentialSetWrites:
     ) -> CredentialSet:
         """The set a new rule uses: ``reuse``, one a concurrent request made meanwhile, or a new one. A failed
         set of the app's own at that name (left by a crashed or failed request) is deleted and made anew."""
-        with self.locks.hold(f"{registry.id}/credentialSets/{creds.credential_set_name}"):
+        with self.locks.hold(set_lock_key(registry.id, creds.credential_set_name)):
             if reuse is not None:
                 return reuse
             existing = self.registries.get_credential_set(registry, creds.credential_set_name)
@@ -202,7 +202,7 @@ class CredentialSetWrites:
     def put(self, registry_ref: str, spec: CredentialSetSpec) -> Written[CredentialSetState]:
         registry = self.lookup.registry(registry_ref)
         self.check_usable(("usernameSecretUri", spec.username), ("passwordSecretUri", spec.password))
-        with self.locks.hold(f"{registry.id}/credentialSets/{spec.name}"):
+        with self.locks.hold(set_lock_key(registry.id, spec.name)):
             existing = self.registries.get_credential_set(registry, spec.name)
             if existing is not None and existing.login_server.lower() != spec.login_server:
                 raise CredentialSetConflict(
@@ -249,7 +249,7 @@ class CredentialSetWrites:
 
     def patch(self, registry_ref: str, name: str, patch: CredentialSetPatch) -> CredentialSetState:
         registry = self.lookup.registry(registry_ref)
-        with self.locks.hold(f"{registry.id}/credentialSets/{name}"):
+        with self.locks.hold(set_lock_key(registry.id, name)):
             existing = self.lookup.credential_set(registry, name)
             if patch.login_server and patch.login_server != existing.login_server.lower():
                 raise ValidationFailed.of(
@@ -277,7 +277,7 @@ class CredentialSetWrites:
 
     def delete(self, registry_ref: str, name: str) -> None:
         registry = self.lookup.registry(registry_ref)
-        with self.locks.hold(f"{registry.id}/credentialSets/{name}"):
+        with self.locks.hold(set_lock_key(registry.id, name)):
             existing = self.lookup.credential_set(registry, name)
             self.remove_unused(registry, existing, why="DELETE")
 

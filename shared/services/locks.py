@@ -20,6 +20,15 @@ from shared.state.leases import LeaseStore
 log = logging.getLogger(__name__)
 
 
+def set_lock_key(registry_id: str, name: str) -> str:
+    """The lease on one credential set: the API, the event handlers and the sweep all take this one."""
+    return f"{registry_id}/credentialSets/{name}"
+
+
+def rule_lock_key(registry_id: str, name: str) -> str:
+    return f"{registry_id}/cacheRules/{name}"
+
+
 class KeyedLocks:
     def __init__(self) -> None:
         self._guard = threading.Lock()

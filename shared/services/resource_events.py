@@ -16,11 +16,10 @@ from shared.logs import event
 from shared.services.access import AccessService
 from shared.services.access_events import access_granted_flag
 from shared.services.flagging import FlagPublisher
-from shared.services.locks import ProvisioningLocks
+from shared.services.locks import ProvisioningLocks, set_lock_key
 from shared.services.lookup import RegistryLookup
 from shared.services.ports import Registries
 from shared.services.rollback import Rollback
-from shared.services.rotation import set_lock_key
 from shared.state.health import TableHealthStore
 from shared.state.secret_index import SecretIndex
 

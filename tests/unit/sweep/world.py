@@ -130,7 +130,7 @@ class World:
         return CredentialSetWrites(
             lookup=RegistryLookup(registries=self.counted_registries),
             access=self.access,
-            secrets=SecretChecks(vaults=self.vaults, dns_suffix=DNS, now=lambda: self.now),
+            secrets=SecretChecks(vaults=self.vaults, dns_suffix=DNS),
             health=HealthWaiter(registries=self.counted_registries, wait_seconds=0.0, sleep=lambda _: None),
             locks=ProvisioningLocks(None),
         )
@@ -147,7 +147,12 @@ class World:
             store=self.health, publisher=self.publisher, reminder_seconds=24 * 3600, clock=lambda: self.now
         )
         healer = (
-            SweepHealer(access=self.access, credential_sets=self.credential_set_writes(), dns_suffix=DNS)
+            SweepHealer(
+                access=self.access,
+                credential_sets=self.credential_set_writes(),
+                locks=ProvisioningLocks(None),
+                dns_suffix=DNS,
+            )
             if auto_heal
             else None
         )
