@@ -93,19 +93,30 @@ class AzureState:
         return str(self.sets[set_id.lower()]["identity"]["principalId"])
 
 
-def _all(stack: Stack, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
-    page = stack.arm("GET", path, params=params)
-    items = list(page["value"])
-    while page.get("nextLink"):
-        token = stack.emulator.token_credential().get_token("https://management.azure.com/.default").token
+def _read(stack: Stack, url: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+    """GET from ARM as the app's identity, waiting out 429s: the checks share the app's read budget."""
+    token = stack.emulator.token_credential().get_token("https://management.azure.com/.default").token
+    for _ in range(30):
         answer = requests.get(
-            page["nextLink"],
+            url if url.startswith("https://") else stack.emulator.url + url,
+            params=params,
             headers={"Authorization": f"Bearer {token}"},
             verify=str(stack.emulator.ca_path),
             timeout=30,
         )
-        answer.raise_for_status()
-        page = answer.json()
+        if answer.status_code != 429:
+            break
+        time.sleep(float(answer.headers.get("Retry-After") or 1))
+    answer.raise_for_status()
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def _all(stack: Stack, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
+    page = _read(stack, path, params)
+    items = list(page["value"])
+    while page.get("nextLink"):
+        page = _read(stack, page["nextLink"])
         items += page["value"]
     return items
 
@@ -119,7 +130,7 @@ def azure_state(stack: Stack) -> AzureState:
     sets = {s["id"].lower(): s for s in _all(stack, f"{REGISTRY_PATH}/credentialSets", API)}
     policies, assignments = {}, {}
     for vault in VAULTS:
-        found = stack.arm("GET", vault_path(vault), params={"api-version": "2023-07-01"})
+        found = _read(stack, vault_path(vault), {"api-version": "2023-07-01"})
         policies[vault] = {p["objectId"] for p in found["properties"].get("accessPolicies") or []}
         listed = _all(
             stack,
