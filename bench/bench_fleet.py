@@ -91,13 +91,19 @@ def _refill(emulator: Emulator) -> None:
 
 @contextmanager
 def _peak_rss(pid: int) -> Iterator[dict[str, int]]:
-    """The process's peak resident memory while the block runs (Linux: VmHWM after resetting it)."""
+    """The process's resident memory before the block and its peak while it runs (Linux: VmHWM after resetting
+    it; Python keeps what it once held, so the growth is the figure to compare across fleet sizes)."""
     Path(f"/proc/{pid}/clear_refs").write_text("5")
-    figures: dict[str, int] = {}
+    figures = {"rssBeforeMb": _status_mb(pid, "VmRSS")}
     yield figures
+    figures["peakRssMb"] = _status_mb(pid, "VmHWM")
+    figures["rssGrowthMb"] = figures["peakRssMb"] - figures["rssBeforeMb"]
+
+
+def _status_mb(pid: int, field: str) -> int:
     status = Path(f"/proc/{pid}/status").read_text()
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-    figures["peakRssMb"] = int(fields["VmHWM"].split()[0]) // 1024
+    return int(fields[field].split()[0]) // 1024
 
 
 def _sweep(url: str) -> dict[str, Any]:
