@@ -5,7 +5,9 @@ PY := $(VENV)/bin/python
 DEVHOST_PORT ?= 7071
 EMULATOR_PORT ?= 8443
 
-.PHONY: setup run test bench lint clean
+SECOND_DEVHOST_PORT ?= 7072
+
+.PHONY: setup run second-devhost test bench lint clean
 
 TOOLS := $(VENV)/tools
 CHECKOV_VERSION := 3.3.30
@@ -33,8 +35,18 @@ node_modules/.installed: package.json package-lock.json
 run: setup
 	DEVHOST_PORT=$(DEVHOST_PORT) EMULATOR_PORT=$(EMULATOR_PORT) $(PY) -m devhost.stack
 
+# A second instance of the app against the stack `make run` started (same emulator and Azurite), for scale-out trials.
+second-devhost: setup
+	$(PY) -m devhost.stack --second $(SECOND_DEVHOST_PORT)
+
+# The end-to-end suites of the API, the events and the sweep run a second time against an emulator that lets the
+# app do only what infra/ grants it (least privilege, proved rather than asserted).
+ENFORCED_SUITES := tests/e2e/test_least_privilege.py tests/e2e/test_cache_rules_api.py \
+	tests/e2e/test_api_under_attack.py tests/e2e/test_events.py tests/e2e/test_sweep.py
+
 test: setup
 	$(PY) -m pytest -q
+	EMULATOR_ENFORCE_INFRA=$(CURDIR)/infra $(PY) -m pytest -q $(ENFORCED_SUITES)
 
 bench: setup
 	$(PY) -m bench

@@ -119,6 +119,38 @@ Try it:
 """
 
 
+STACK_FILE = "stack.json"  # the ports `make run` used, for scripts/az-local and scripts/second-devhost
+
+
+def devhost_env(emulator_port: int, azurite_port: int, emulator_dir: Path) -> dict[str, str]:
+    """What a devhost of this stack needs on top of the caller's environment (shared by a second devhost)."""
+    emulator_url = f"https://127.0.0.1:{emulator_port}"
+    return {
+        "AZURE_CLOUD": "Local",
+        "AZURE_LOCAL_ENDPOINT": emulator_url,
+        "IDENTITY_ENDPOINT": f"{emulator_url}/msi/token",
+        "IDENTITY_HEADER": "local",
+        "REQUESTS_CA_BUNDLE": str(emulator_dir / "ca.pem"),
+        "HEALTH_TOPIC_ENDPOINT": f"{emulator_url}/eventgrid/topics/acr-cache-health/api/events",
+        "AzureWebJobsStorage": connection_string(azurite_port, azurite_port + 1, azurite_port + 2),
+    }
+
+
+def second(port: int) -> int:
+    """Another devhost on ``port`` against the running `make run` stack (same emulator and Azurite): a second
+    instance of the app, for scale-out trials. Runs in the foreground."""
+    local = Path(os.environ.get("LOCAL_STATE_DIR") or ROOT / ".local")
+    try:
+        ports = json.loads((local / STACK_FILE).read_text())
+    except FileNotFoundError:
+        print(f"no {local / STACK_FILE}: start the stack with `make run` first", file=sys.stderr)
+        return 2
+    _require_free(port, "the second devhost", None)
+    env = {**os.environ, **devhost_env(int(ports["emulator"]), int(ports["azurite"]), local / "emulator")}
+    command = [sys.executable, "-m", "devhost", "--port", str(port), "--app-dir", str(ROOT)]
+    return subprocess.call(command, cwd=ROOT, env=env)
+
+
 def main() -> int:
     devhost_port = int(os.environ.get("DEVHOST_PORT", "7071"))
     emulator_port = int(os.environ.get("EMULATOR_PORT", "8443"))
@@ -193,18 +225,7 @@ def main() -> int:
             )
         )
         _wait_for_port(emulator_port, "the emulator", procs[-1])
-        env = dict(os.environ)
-        env.update(
-            {
-                "AZURE_CLOUD": "Local",
-                "AZURE_LOCAL_ENDPOINT": emulator_url,
-                "IDENTITY_ENDPOINT": f"{emulator_url}/msi/token",
-                "IDENTITY_HEADER": "local",
-                "REQUESTS_CA_BUNDLE": str(emulator_dir / "ca.pem"),
-                "HEALTH_TOPIC_ENDPOINT": f"{emulator_url}/eventgrid/topics/acr-cache-health/api/events",
-                "AzureWebJobsStorage": connection_string(azurite_port, azurite_port + 1, azurite_port + 2),
-            }
-        )
+        env = {**os.environ, **devhost_env(emulator_port, azurite_port, emulator_dir)}
         procs.append(
             subprocess.Popen(
                 [sys.executable, "-m", "devhost", "--port", str(devhost_port), "--app-dir", str(ROOT)],
@@ -214,6 +235,8 @@ def main() -> int:
         )
         _wait_for_port(devhost_port, "the devhost", procs[-1])
         subscribe(emulator_url, emulator_dir / "ca.pem", f"http://localhost:{devhost_port}")
+        ports = {"devhost": devhost_port, "emulator": emulator_port, "azurite": azurite_port}
+        (local / STACK_FILE).write_text(json.dumps(ports))
         api = f"http://localhost:{devhost_port}/api"
         print(
             f"\nLocal stack ready:\n  functions  http://localhost:{devhost_port}\n  emulator   {emulator_url} "
@@ -235,4 +258,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--second":
+        raise SystemExit(second(int(sys.argv[2])))
     raise SystemExit(main())

@@ -1,7 +1,7 @@
 """Handlers: Key Vault secrets data plane of vault V at /kv/V (ids keep the Azure form).
 
-Unauthenticated requests get Key Vault's 401 challenge. The default app principal manages every vault's
-secrets; any other principal needs a grant (access policy permission, or a Key Vault secrets role on an
+Unauthenticated requests get Key Vault's 401 challenge. The default app principal and the operator manage every
+vault's secrets; any other principal needs a grant (access policy permission, or a Key Vault secrets role on an
 RBAC vault), else 403 Forbidden (innererror AccessDenied / ForbiddenByRbac).
 """
 
@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING
 
 from emulator.arm.framework import page
 from emulator.backends.keyvault_mgmt import Vault
-from emulator.constants import APP_PRINCIPAL_ID, KEYVAULT_AUDIENCE, LOGIN_ENDPOINT, TENANT_ID
+from emulator.constants import (
+    APP_PRINCIPAL_ID,
+    KEYVAULT_AUDIENCE,
+    LOGIN_ENDPOINT,
+    OPERATOR_PRINCIPAL_ID,
+    TENANT_ID,
+)
 from emulator.http import Request, Response, Router, ServiceError
 
 if TYPE_CHECKING:
@@ -44,7 +50,9 @@ def _vault(state: EmulatorState, request: Request, vault: str, operation: str) -
     if found is None:
         raise ServiceError(404, "VaultNotFound", f"The vault '{vault}' does not exist.")
     principal = request.principal_id or ""
-    if principal.lower() == APP_PRINCIPAL_ID or state.access.allowed(principal, found, operation):
+    if principal.lower() in (APP_PRINCIPAL_ID, OPERATOR_PRINCIPAL_ID) or state.access.allowed(
+        principal, found, operation
+    ):
         return found
     inner = "ForbiddenByRbac" if found.rbac else "AccessDenied"
     raise ServiceError(

@@ -1,7 +1,8 @@
 """HTTP triggers of the cache rule API: one per route template of ``shared.api.routes.ROUTES``.
 
 Each trigger only adapts ``azure.functions`` types to ``ApiRequest``/``ApiResponse``; the table says which handler
-serves which method, so adding a route there is the whole change.
+serves which method, so adding a route there is the whole change. Every template takes every method, so one a
+route does not offer answers 405 with ``Allow``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def _call(req: func.HttpRequest, handlers: Mapping[str, routes.Handler]) -> func
         params=dict(req.params),
         body=req.get_body() or b"",
     )
-    response = routes.run(handlers[request.method], request)
+    response = routes.dispatch(handlers, request)
     return func.HttpResponse(
         body=response.encoded(),
         status_code=response.status,
@@ -50,7 +51,7 @@ def _register(template: str, handlers: Mapping[str, routes.Handler]) -> None:
 
     trigger.__name__ = trigger.__qualname__ = function_name(template)
     bp.function_name(name=trigger.__name__)(
-        bp.route(route=template, methods=list(handlers), auth_level=AUTH)(trigger)
+        bp.route(route=template, methods=list(routes.HTTP_METHODS), auth_level=AUTH)(trigger)
     )
 
 

@@ -201,14 +201,27 @@ def _shell_lines(az: Path, variables: Mapping[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def stack_port(stack_file: Path) -> int:
+    """The emulator port `make run` recorded (devhost/stack.py writes it), else the default."""
+    try:
+        return int(json.loads(stack_file.read_text())["emulator"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return DEFAULT_PORT
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`install` prints az's path; `configure` sets up the profile and prints shell exports for it."""
+    """`install` prints az's path; `configure` sets up the profile and prints shell exports for it;
+    `stack-port` prints the emulator port the running `make run` uses."""
     parser = argparse.ArgumentParser(description="Azure CLI against the local emulator")
-    parser.add_argument("step", choices=["install", "configure"])
+    parser.add_argument("step", choices=["install", "configure", "stack-port"])
+    parser.add_argument("--stack-file", type=Path, default=REPO_ROOT / ".local" / "stack.json")
     parser.add_argument("--port", type=int, default=int(os.environ.get("EMULATOR_PORT") or DEFAULT_PORT))
     parser.add_argument("--config-dir", type=Path, default=REPO_ROOT / ".local" / "az")
     parser.add_argument("--ca", type=Path, default=REPO_ROOT / ".local" / "emulator" / "ca.pem")
     args = parser.parse_args(argv)
+    if args.step == "stack-port":
+        print(stack_port(args.stack_file))
+        return 0
     try:
         az = ensure_azure_cli()
         if args.step == "install":

@@ -66,6 +66,9 @@ class Settings:
     expiry_warning_days: float
     reminder_hours: float
     auto_heal: bool
+    lease_ttl_seconds: float
+    lease_wait_seconds: float
+    request_deadline_seconds: float
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -102,6 +105,10 @@ class Settings:
             expiry_warning_days=_number(env, "EXPIRY_WARNING_DAYS", 30.0),
             reminder_hours=_number(env, "REMINDER_HOURS", 24.0),
             auto_heal=_flag(env, "AUTO_HEAL"),
+            lease_ttl_seconds=max(_number(env, "LEASE_TTL_SECONDS", 60.0), 3.0),
+            lease_wait_seconds=_number(env, "LEASE_WAIT_SECONDS", 30.0),
+            # Azure's front end cuts an HTTP request off at 230 s: answer well before, with what was done.
+            request_deadline_seconds=_number(env, "REQUEST_DEADLINE_SECONDS", 180.0),
         )
 
 

@@ -8,8 +8,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.api.problems import problem_type, status_of, to_problem
-from shared.domain.errors import AutopilotError, MalformedBody, PayloadTooLarge, UnsupportedMediaType
+from shared.api.problems import problem_type, retry_after_of, status_of, to_problem
+from shared.domain.errors import (
+    AutopilotError,
+    MalformedBody,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from shared.logs import event
 
 log = logging.getLogger(__name__)
@@ -49,7 +55,11 @@ def json_body(request: ApiRequest, *, max_bytes: int) -> Any:
     if not request.body.strip():
         raise MalformedBody("the request needs a JSON body")
     try:
-        return json.loads(request.body.decode("utf-8"), parse_constant=_reject_constant)
+        return json.loads(
+            request.body.decode("utf-8"), parse_constant=_reject_constant, object_pairs_hook=_unique_keys
+        )
+    except RecursionError:
+        raise MalformedBody("the body nests arrays or objects too deeply") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedBody(f"the body is not valid JSON: {exc}") from None
 
@@ -58,9 +68,22 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """RFC 8259 leaves duplicate names to the parser; refusing them means no field is silently overridden."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError(f"the name '{key}' appears twice in one object")
+        found[key] = value
+    return found
+
+
 def problem(error: AutopilotError, request: ApiRequest) -> ApiResponse:
     status = status_of(error)
-    headers = {"Retry-After": "30"} if status == 503 else {}
+    wait = retry_after_of(error)
+    headers = {"Retry-After": str(wait)} if wait is not None else {}
+    if isinstance(error, MethodNotAllowed):
+        headers["Allow"] = ", ".join(error.allowed)
     return ApiResponse(
         status=status,
         body=to_problem(error, instance=request.path),

@@ -17,6 +17,7 @@ from shared.api.routes import (
     AUDIT_TAG,
     HEALTH_TAG,
     META_TAG,
+    REGISTRY_TAG,
     ROUTES,
     RULE_TAG,
     RULES,
@@ -25,7 +26,13 @@ from shared.api.routes import (
     Success,
 )
 from shared.domain.names import RESOURCE_NAME_MAX, RESOURCE_NAME_MIN
-from shared.domain.upstreams import CredentialPolicy, credential_policy, supported_upstreams
+from shared.domain.upstreams import (
+    DOCKER_HUB,
+    DOCKER_HUB_ALIASES,
+    CredentialPolicy,
+    credential_policy,
+    supported_upstreams,
+)
 
 Json = dict[str, Any]
 
@@ -57,16 +64,28 @@ PROBLEM_STATUSES: dict[int, tuple[str, str]] = {
     401: ("Unauthorized", "The caller is not authenticated (missing function key or Entra ID principal)."),
     403: ("Forbidden", "The caller lacks the app role this deployment requires."),
     404: ("NotFound", "The registry, cache rule or credential set does not exist."),
-    409: ("Conflict", "The request conflicts with the registry's state; `existing` shows what is there."),
+    405: ("MethodNotAllowed", "The route does not offer this method; `Allow` lists those it does."),
+    409: (
+        "Conflict",
+        "The request conflicts with the registry's state (`existing` shows what is there), or another request "
+        "holds the resource (`resource-busy`: retry after `Retry-After` seconds).",
+    ),
     413: ("PayloadTooLarge", "The body exceeds the configured maximum size."),
     415: ("UnsupportedMediaType", "The body is not `application/json`."),
+    429: ("TooManyRequests", "Azure is throttling the app; `Retry-After` is Azure's own."),
     500: ("InternalError", "An unexpected error occurred; it has been logged."),
     502: ("BadGateway", "A write step failed or Azure refused it; what this request created was undone."),
     503: (
         "ServiceUnavailable",
         "Azure kept failing after bounded retries; retry after `Retry-After` seconds.",
     ),
+    504: (
+        "GatewayTimeout",
+        "The request ran out of its time budget (`REQUEST_DEADLINE_SECONDS`); `rolledBack` and `cleanup` say "
+        "what was undone and what was left.",
+    ),
 }
+RETRY_AFTER_STATUSES = (409, 429, 503)
 
 # --- schema building blocks -------------------------------------------------------------------------------
 
@@ -138,6 +157,52 @@ def _upstreams_with(*policies: CredentialPolicy) -> str:
     return ", ".join(u for u in supported_upstreams() if credential_policy(u.replace("*", "x")) in policies)
 
 
+def _login_server_pattern() -> str:
+    """Exactly the login servers a credential set PUT accepts, so a schema-valid one is never refused."""
+    return r"^\s*" + _hosts(CredentialPolicy.REQUIRED, CredentialPolicy.OPTIONAL) + r"\s*$"
+
+
+def _hosts(*policies: CredentialPolicy) -> str:
+    """Upstream hosts (and Docker Hub's aliases) of the given policies, as a case-insensitive alternation."""
+    hosts = [u for u in supported_upstreams() if not u.startswith("*") and credential_policy(u) in policies]
+    if credential_policy(DOCKER_HUB) in policies:
+        hosts += sorted(DOCKER_HUB_ALIASES)
+    literal = [_any_case(h).replace(".", r"\.") for h in hosts]
+    suffixed = [
+        r"[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*" + _any_case(u[1:]).replace(".", r"\.")
+        for u in supported_upstreams()
+        if u.startswith("*") and credential_policy(u.replace("*", "x")) in policies
+    ]
+    return "(" + "|".join(literal + suffixed) + ")"
+
+
+# A source with no host (one segment, or a first segment without '.' or ':' that is not 'localhost') is Docker Hub's.
+_LEAD = r"^\s*/*"
+_DOCKER_HUB_IMPLIED = r"([^/\s][^/]*/*\s*$|(?![lL][oO][cC][aA][lL][hH][oO][sS][tT]/)[^/.:\s][^/.:]*/)"
+_ALL = (CredentialPolicy.REQUIRED, CredentialPolicy.OPTIONAL, CredentialPolicy.FORBIDDEN)
+
+
+def _source_pattern() -> str:
+    """Sources on an upstream artifact cache supports."""
+    return f"{_LEAD}({_DOCKER_HUB_IMPLIED}|{_hosts(*_ALL)}/)"
+
+
+def _credential_rules() -> list[Json]:
+    """The upstream credential policy as schema: a schema-valid body is never refused for it."""
+    given = {
+        "anyOf": [
+            {"required": ["credentials"], "properties": {"credentials": {"type": "object"}}},
+            {"required": ["credentialSet"], "properties": {"credentialSet": {"type": "string"}}},
+        ]
+    }
+    required = f"{_LEAD}({_DOCKER_HUB_IMPLIED}|{_hosts(CredentialPolicy.REQUIRED)}/)"
+    forbidden = f"{_LEAD}{_hosts(CredentialPolicy.FORBIDDEN)}/"
+    return [
+        {"anyOf": [{"properties": {"sourceRepository": {"not": {"pattern": required}}}}, given]},
+        {"anyOf": [{"properties": {"sourceRepository": {"not": {"pattern": forbidden}}}}, {"not": given}]},
+    ]
+
+
 # --- request schemas --------------------------------------------------------------------------------------
 
 
@@ -164,10 +229,12 @@ def _cache_rule_input(*, with_name: bool) -> Json:
         "sourceRepository": _string(
             "Upstream repository as users write it: 'ubuntu' is docker.io/library/ubuntu; host aliases and "
             "upper case are normalised; no tag or digest; '*' only as the last segment (wildcard rule).",
+            pattern=_source_pattern(),
             examples=["docker.io/library/ubuntu", "ghcr.io/org/app", "quay.io/org/*"],
         ),
         "targetRepository": _string(
-            "Repository inside the registry (no host name); a wildcard source needs a wildcard target.",
+            "Repository inside the registry (no host name); a wildcard source needs a wildcard target. Upper "
+            "case is stored lowercased (registry repository names are lowercase): the answer shows the stored name.",
             examples=["ubuntu", "org/*"],
         ),
         "credentialSet": _nullable(_name("An existing credential set of the registry (or null for none)")),
@@ -188,7 +255,8 @@ def _cache_rule_input(*, with_name: bool) -> Json:
             "not": {
                 "required": ["credentialSet", "credentials"],
                 "properties": {"credentialSet": {"type": "string"}, "credentials": {"type": "object"}},
-            }
+            },
+            "allOf": _credential_rules(),
         },
     )
 
@@ -208,7 +276,9 @@ def _credential_set_input() -> Json:
         {
             "loginServer": _string(
                 "Upstream login server (case-insensitive) that accepts credentials: "
-                f"{_upstreams_with(CredentialPolicy.REQUIRED, CredentialPolicy.OPTIONAL)}.",
+                f"{_upstreams_with(CredentialPolicy.REQUIRED, CredentialPolicy.OPTIONAL)} "
+                "(Docker Hub's aliases mean docker.io).",
+                pattern=_login_server_pattern(),
                 examples=["docker.io"],
             ),
             "usernameSecretUri": _secret_uri("username"),
@@ -435,8 +505,33 @@ def _problem() -> Json:
             "limit": {"type": "integer", "description": "The per-registry cache rule limit (409)."},
             "cacheRules": _array({"type": "string"}, "Rules still using the credential set (409)."),
             "failedStep": _string("The provisioning step that failed.", pattern=None),
-            "rolledBack": _array({"type": "string"}, "What was undone."),
-            "notRolledBack": _array({"type": "string"}, "What could not be undone."),
+            "rolledBack": _array({"type": "string"}, "What this request had made and undid."),
+            "notRolledBack": _array(
+                {"type": "string"}, "What this request had made and left (details in `cleanup`)."
+            ),
+            "cleanup": _array(
+                _object(
+                    "One thing left behind and what an operator should do about it.",
+                    {
+                        "resource": _string("kind:name, as in notRolledBack.", pattern=None),
+                        "id": _string("The resource ID.", pattern=None),
+                        "reason": _string("Why it was not undone.", pattern=None),
+                        "action": _string("What to do.", pattern=None),
+                    },
+                    required=("resource", "id", "reason", "action"),
+                ),
+                "What was left behind (empty when everything was undone).",
+            ),
+            "reason": _string(
+                "Why the credentials cannot work (credentials-refused): the service's error code.",
+                pattern=None,
+            ),
+            "credentialHealth": _ref("CredentialHealth"),
+            "retryAfterSeconds": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "When the lease another request holds runs out (resource-busy).",
+            },
             "azureErrorCode": _nullable(
                 _string("Azure's error code when Azure refused a write.", pattern=None)
             ),
@@ -510,6 +605,51 @@ def _schemas() -> Json:
         ),
         "FieldError": _field_error(),
         "Problem": _problem(),
+        "RegistryList": _object(
+            "Every registry in the managed subscriptions, sorted by name.",
+            {
+                "value": _array(
+                    _object(
+                        "A registry and how many cache rules it has.",
+                        {
+                            "name": _string("Registry name.", pattern=None),
+                            "id": _string("ARM resource ID.", pattern=None),
+                            "subscriptionId": _string("Subscription.", pattern=None),
+                            "resourceGroup": _string("Resource group.", pattern=None),
+                            "loginServer": _string("The registry's login server.", pattern=None),
+                            "cacheRules": {
+                                "type": "integer",
+                                "minimum": 0,
+                                "description": "Cache rule count.",
+                            },
+                        },
+                        required=(
+                            "name",
+                            "id",
+                            "subscriptionId",
+                            "resourceGroup",
+                            "loginServer",
+                            "cacheRules",
+                        ),
+                    ),
+                    "The registries.",
+                ),
+                "count": {"type": "integer", "minimum": 0, "description": "How many there are."},
+            },
+            required=("value", "count"),
+        ),
+        "CacheRuleDeleted": _object(
+            "What became of a deleted rule's credential set under ?cleanup=true.",
+            {
+                "credentialSet": _nullable(
+                    _string("The rule's credential set, if it had one.", pattern=None)
+                ),
+                "credentialSetDeleted": {"type": "boolean", "description": "Whether it was deleted too."},
+                "credentialSetKeptBecause": _nullable(_string("Why it was kept.", pattern=None)),
+            },
+            required=("credentialSet", "credentialSetDeleted", "credentialSetKeptBecause"),
+            closed=True,
+        ),
         "SweepResult": _sweep_result(),
         "HealthReport": _health_report(),
     }
@@ -577,9 +717,13 @@ def _query_parameter(description: str, schema: Json, *, name: str) -> Json:
 
 def _problem_responses() -> Json:
     responses: Json = {}
+    # 405 answers a method an operation does not offer, so no operation lists it (the info text states it).
+    used = {status for route in ROUTES for status in route.errors}
     for status, (name, description) in PROBLEM_STATUSES.items():
+        if status not in used:
+            continue
         response: Json = {"description": description, "content": {PROBLEM_JSON: {"schema": _ref("Problem")}}}
-        if status == 503:
+        if status in RETRY_AFTER_STATUSES:
             response["headers"] = {
                 "Retry-After": {
                     "description": "Seconds to wait.",
@@ -636,8 +780,19 @@ def _operation(op: Route) -> Json:
     for status in sorted(op.errors):
         responses[str(status)] = {"$ref": f"#/components/responses/{PROBLEM_STATUSES[status][0]}"}
     operation: Json = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag]}
-    if op.query:
-        operation["parameters"] = [{"$ref": f"#/components/parameters/{p}"} for p in op.query]
+    parameters: list[Json] = [{"$ref": f"#/components/parameters/{p}"} for p in op.query]
+    parameters += [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": description,
+            "schema": {"type": "string", "enum": ["true", "false"], "default": "false"},
+        }
+        for name, description in op.flags
+    ]
+    if parameters:
+        operation["parameters"] = parameters
     if op.request:
         operation["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(op.request)}}}
     operation["responses"] = dict(sorted(responses.items()))
@@ -667,10 +822,11 @@ def document() -> dict[str, Any]:
             "summary": "Azure Container Registry artifact cache rules and credential sets, kept healthy.",
             "description": "Errors are RFC 9457 problem details (application/problem+json). Every route needs a "
             "function key; a deployment may also require an Entra ID app role (X-MS-CLIENT-PRINCIPAL from App "
-            "Service authentication).",
+            "Service authentication). A method a path does not list answers 405 with `Allow`. Every request has "
+            "a time budget (REQUEST_DEADLINE_SECONDS): past it the answer is 504 with what was and was not done.",
         },
         "servers": [{"url": "/", "description": "The function app (locally http://localhost:7071)."}],
-        "tags": [{"name": t} for t in (RULE_TAG, SET_TAG, HEALTH_TAG, AUDIT_TAG, META_TAG)],
+        "tags": [{"name": t} for t in (REGISTRY_TAG, RULE_TAG, SET_TAG, HEALTH_TAG, AUDIT_TAG, META_TAG)],
         "security": [{name: []} for name in _security_schemes()],
         "paths": _paths(),
         "components": {

@@ -7,12 +7,13 @@ the blueprint from :data:`ROUTES` and ``shared.api.openapi`` documents the same 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from shared.api import sweep_views, views
 from shared.api.auth import PRINCIPAL_HEADER, require_role
-from shared.api.http import ApiRequest, ApiResponse, handle, json_body
+from shared.api.http import ApiRequest, ApiResponse, handle, json_body, problem
+from shared.domain.errors import MethodNotAllowed
 from shared.domain.requests import (
     check_resource_name,
     parse_audit_query,
@@ -20,7 +21,10 @@ from shared.domain.requests import (
     parse_cache_rule_patch,
     parse_credential_set,
     parse_credential_set_patch,
+    parse_flag,
 )
+from shared.domain.sweeps import SweepStatus
+from shared.services import deadline
 from shared.services.audit import caused_by, http_cause
 from shared.services.container import Services, get_services
 
@@ -51,6 +55,10 @@ def _body(request: ApiRequest, services: Services) -> object:
 
 def _location(request: ApiRequest, name: str) -> dict[str, str]:
     return {"Location": f"/api/registries/{_registry(request)}/cache-rules/{name}"}
+
+
+def list_registries(request: ApiRequest, services: Services) -> ApiResponse:
+    return ApiResponse(status=200, body=views.registry_list_view(services.reads.registry_summaries()))
 
 
 def list_cache_rules(request: ApiRequest, services: Services) -> ApiResponse:
@@ -89,8 +97,13 @@ def patch_cache_rule(request: ApiRequest, services: Services) -> ApiResponse:
 
 
 def delete_cache_rule(request: ApiRequest, services: Services) -> ApiResponse:
-    services.cache_rules.delete(_registry(request), _rule_name(request))
-    return ApiResponse(status=204)
+    """``?cleanup=true`` also removes the credential set the app made for the rule when nothing else uses it,
+    and answers what became of it (200); a plain delete answers 204."""
+    cleanup = parse_flag(request.params.get("cleanup"), field="cleanup")
+    deleted = services.cache_rules.delete(_registry(request), _rule_name(request), cleanup=cleanup)
+    if not cleanup:
+        return ApiResponse(status=204)
+    return ApiResponse(status=200, body=views.rule_deleted_view(deleted))
 
 
 def validate_cache_rule(request: ApiRequest, services: Services) -> ApiResponse:
@@ -133,7 +146,7 @@ def start_sweep(request: ApiRequest, services: Services) -> ApiResponse:
     """200 with the result when the sweep ran here; 202 and its URL when it was fanned out over the queue."""
     result = services.sweeps.start(trigger="http")
     location = {"Location": sweep_views.sweep_location(result.sweep_id)}
-    status = 200 if result.status.value == "Completed" else 202
+    status = 200 if result.status is SweepStatus.COMPLETED else 202
     return ApiResponse(status=status, body=sweep_views.sweep_view(result), headers=location)
 
 
@@ -159,6 +172,25 @@ def openapi_document(request: ApiRequest, services: Services) -> ApiResponse:
     return ApiResponse(status=200, body=document())
 
 
+# Every template is registered for all of these, so a method a route does not offer gets this app's 405 with
+# ``Allow`` (RFC 9110) rather than the host's bare 404.
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def dispatch(
+    handlers: Mapping[str, Handler], request: ApiRequest, *, services: Callable[[], Services] = get_services
+) -> ApiResponse:
+    """Run the template's handler for the request's method, or answer 405 naming the methods it offers."""
+    handler = handlers.get(request.method)
+    if handler is None:
+        allowed = tuple(handlers)
+        error = MethodNotAllowed(
+            f"{request.method} is not offered here; use {', '.join(allowed)}", allowed=allowed
+        )
+        return problem(error, request)
+    return run(handler, request, services=services)
+
+
 def run(
     handler: Handler, request: ApiRequest, *, services: Callable[[], Services] = get_services
 ) -> ApiResponse:
@@ -167,7 +199,10 @@ def run(
     def action(req: ApiRequest) -> ApiResponse:
         wired = services()
         require_role(wired.settings.required_caller_role, req.header(PRINCIPAL_HEADER))
-        with caused_by(http_cause(req.method, req.path, req.header(PRINCIPAL_HEADER))):
+        with (
+            caused_by(http_cause(req.method, req.path, req.header(PRINCIPAL_HEADER))),
+            deadline.within(wired.settings.request_deadline_seconds or None),
+        ):
             return handler(req, wired)
 
     return handle(request, action)
@@ -176,7 +211,7 @@ def run(
 # --- the route table --------------------------------------------------------------------------------------
 
 # Problem statuses every route that looks the registry up can answer, and those added by a body / a delete.
-LOOKUP = (400, 401, 403, 404, 500, 502, 503)
+LOOKUP = (400, 401, 403, 404, 429, 500, 502, 503, 504)
 BODY = (409, 413, 415)
 DELETE = (409,)
 AUTH_ONLY = (401, 403, 500)
@@ -201,6 +236,7 @@ class Route:
     summary: str
     tag: str
     request: str | None = None  # the request body's schema name
+    flags: tuple[tuple[str, str], ...] = ()  # boolean query parameters: (name, description)
     success: tuple[Success, ...]
     errors: tuple[int, ...] = LOOKUP
     query: tuple[str, ...] = ()  # query parameters, by their OpenAPI component name
@@ -213,6 +249,7 @@ SET = SETS + "/{name}"
 RULE_TAG, SET_TAG, META_TAG = "Cache rules", "Credential sets", "Meta"
 HEALTH_TAG = "Health"
 AUDIT_TAG = "Audit"
+REGISTRY_TAG = "Registries"
 
 _RULE_WRITE = (
     Success(status=200, description="The rule already exists as asked.", schema="CacheRule", location=True),
@@ -230,8 +267,26 @@ _SET_WRITE = (
     Success(status=201, description="The credential set and its grant were created.", schema="CredentialSet"),
 )
 _DELETED = (Success(status=204, description="Deleted."),)
+_RULE_DELETED = (
+    *_DELETED,
+    Success(
+        status=200,
+        description="Deleted with `?cleanup=true`: says whether the rule's credential set went too, and why not.",
+        schema="CacheRuleDeleted",
+    ),
+)
 
 ROUTES: tuple[Route, ...] = (
+    Route(
+        method="GET",
+        template="registries",
+        handler=list_registries,
+        operation_id="listRegistries",
+        summary="List the registries in the managed subscriptions, with their cache rule counts",
+        tag=REGISTRY_TAG,
+        success=(Success(status=200, description="The registries in scope.", schema="RegistryList"),),
+        errors=(401, 403, 429, 500, 502, 503, 504),
+    ),
     Route(
         method="GET",
         template=RULES,
@@ -288,9 +343,16 @@ ROUTES: tuple[Route, ...] = (
         template=RULE,
         handler=delete_cache_rule,
         operation_id="deleteCacheRule",
-        summary="Delete a cache rule",
+        summary="Delete a cache rule (with ?cleanup=true, also the credential set the app made for it)",
         tag=RULE_TAG,
-        success=_DELETED,
+        flags=(
+            (
+                "cleanup",
+                "Also delete the credential set the app made for this rule (named after its upstream and "
+                "secrets), with its identity's grants, when no other rule uses it. A set a user named stays.",
+            ),
+        ),
+        success=_RULE_DELETED,
         errors=LOOKUP + DELETE,
     ),
     Route(

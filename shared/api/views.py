@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.domain.models import CacheRule, CredentialHealth, CredentialSet, Registry
-from shared.domain.results import CredentialSetState, RuleState, ValidationReport
+from shared.domain.results import (
+    CredentialSetState,
+    RegistrySummary,
+    RuleDeleted,
+    RuleState,
+    ValidationReport,
+)
 from shared.state.audit import AuditEntry
 
 
@@ -70,6 +76,31 @@ def validation_view(report: ValidationReport) -> dict[str, Any]:
     }
 
 
+def registry_list_view(summaries: Sequence[RegistrySummary]) -> dict[str, Any]:
+    return {
+        "value": [
+            {
+                "name": s.registry.name,
+                "id": s.registry.id,
+                "subscriptionId": s.registry.subscription_id,
+                "resourceGroup": s.registry.resource_group,
+                "loginServer": s.registry.login_server,
+                "cacheRules": s.cache_rules,
+            }
+            for s in summaries
+        ],
+        "count": len(summaries),
+    }
+
+
+def rule_deleted_view(deleted: RuleDeleted) -> dict[str, Any]:
+    return {
+        "credentialSet": deleted.credential_set,
+        "credentialSetDeleted": deleted.cleaned,
+        "credentialSetKeptBecause": deleted.kept_because,
+    }
+
+
 def extension_view(value: Any) -> Any:
     """A problem's extension member: domain results become their views, plain JSON stays as it is."""
     if isinstance(value, RuleState):
@@ -78,6 +109,8 @@ def extension_view(value: Any) -> Any:
         return set_state_view(value)
     if isinstance(value, CredentialSet):
         return credential_set_view(value)
+    if isinstance(value, CredentialHealth):
+        return health_view(value)
     return value
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from shared.domain.errors import AzureRejected, UpstreamServiceError
+from shared.domain.errors import AzureRejected, Throttled, UpstreamServiceError
 
 T = TypeVar("T")
 
@@ -19,6 +19,17 @@ def _details(exc: Any) -> tuple[int, str | None, str]:
     return status, code, message.splitlines()[0] if message else ""
 
 
+def retry_after(exc: Any) -> int | None:
+    """Azure's ``Retry-After`` (whole seconds, as ARM sends it) from a failed response, if it gave one."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    raw = headers.get("Retry-After") if hasattr(headers, "get") else None
+    try:
+        return max(int(float(str(raw))), 0) if raw is not None else None
+    except ValueError:
+        return None
+
+
 @contextmanager
 def azure_call(action: str) -> Iterator[None]:
     """Raise :class:`AzureRejected` (4xx) or :class:`UpstreamServiceError` (throttled/5xx after retries)."""
@@ -28,9 +39,14 @@ def azure_call(action: str) -> Iterator[None]:
         yield
     except HttpResponseError as exc:
         status, code, message = _details(exc)
-        if status == 429 or status >= 500 or status == 0:
+        if status == 429:
+            raise Throttled(
+                f"{action}: Azure is throttling this app ({code}): {message}", retry_after=retry_after(exc)
+            ) from exc
+        if status >= 500 or status == 0:
             raise UpstreamServiceError(
-                f"{action}: Azure answered {status or 'no response'} ({code}): {message}"
+                f"{action}: Azure answered {status or 'no response'} ({code}): {message}",
+                retry_after=retry_after(exc),
             ) from exc
         raise AzureRejected(f"{action}: {message}", http_status=status, code=code) from exc
     except AzureError as exc:

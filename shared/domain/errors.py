@@ -84,6 +84,16 @@ class Forbidden(AutopilotError):
     transient = False
 
 
+class MethodNotAllowed(AutopilotError):
+    """The resource exists as a route but does not offer this operation (``allowed`` lists those it does)."""
+
+    transient = False
+
+    def __init__(self, detail: str, *, allowed: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(detail, **kwargs)
+        self.allowed = allowed
+
+
 class RegistryNotFound(AutopilotError):
     transient = False
 
@@ -148,6 +158,55 @@ class AzureRejected(AutopilotError):
 
 
 class UpstreamServiceError(AutopilotError):
-    """Azure kept failing after the bounded retries: retry later (Event Grid redelivers)."""
+    """Azure kept failing after the bounded retries: retry later (Event Grid redelivers).
+
+    ``retry_after`` is the wait in seconds Azure asked for, when it said one.
+    """
 
     transient = True
+
+    def __init__(self, detail: str, *, retry_after: int | None = None, **kwargs: Any) -> None:
+        super().__init__(detail, **kwargs)
+        self.retry_after = retry_after
+
+
+class Throttled(UpstreamServiceError):
+    """Azure answered 429 after the bounded retries; ``retry_after`` is Azure's own ``Retry-After``."""
+
+
+class ResourceBusy(AutopilotError):
+    """Another request (maybe on another instance, maybe crashed) holds the lease on this resource.
+
+    ``retry_after`` is when that lease runs out unless its holder renews it.
+    """
+
+    transient = True
+
+    def __init__(self, detail: str, *, retry_after: int, **kwargs: Any) -> None:
+        super().__init__(detail, **kwargs)
+        self.retry_after = retry_after
+
+
+class LeaseLost(AutopilotError):
+    """This request no longer holds the lease it worked under: it must not write (another request may)."""
+
+    transient = True
+
+
+class DeadlineExceeded(AutopilotError):
+    """The request ran out of its time budget (``REQUEST_DEADLINE_SECONDS``) before finishing."""
+
+    transient = True
+
+
+class CredentialsRefused(AutopilotError):
+    """The credentials cannot work: a secret is missing/disabled/expired, or the registry reports a definite
+    failure (``SecretNotFound``, upstream login refused). ``code`` is the reason (the service's own code when it
+    gave one)."""
+
+    transient = False
+
+    def __init__(self, detail: str, *, code: str, **kwargs: Any) -> None:
+        super().__init__(detail, **kwargs)
+        self.code = code
+        self.extensions.setdefault("reason", code)

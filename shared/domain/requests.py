@@ -184,6 +184,17 @@ def parse_cache_rule(body: Any, *, name: str | None, rules: SecretRules) -> Cach
     _name_problem(reader, "credentialSet", credential_set, "credentialSet")
     body_name = reader.string("name", required=False) if name is None else _ABSENT
 
+    for field, raw in (("sourceRepository", source_raw), ("targetRepository", target_raw)):
+        if isinstance(raw, str) and _relative_segment(raw):
+            reader.error(
+                field,
+                f"'{raw.strip()}' has a '.' or '..' segment: a repository path names a repository, not a "
+                "directory; write it from its root, as in 'library/ubuntu'",
+            )
+            if field == "sourceRepository":
+                source_raw = _ABSENT
+            else:
+                target_raw = _ABSENT
     source: SourceRepository | None = None
     if isinstance(source_raw, str):
         try:
@@ -243,6 +254,19 @@ def parse_cache_rule(body: Any, *, name: str | None, rules: SecretRules) -> Cach
     )
 
 
+def _taking_credentials() -> list[str]:
+    """Supported upstreams a credential set may sign in to (``*.pkg.dev`` judged by an example host)."""
+    return [
+        u
+        for u in supported_upstreams()
+        if credential_policy(u.replace("*", "x")) is not CredentialPolicy.FORBIDDEN
+    ]
+
+
+def _relative_segment(raw: str) -> bool:
+    return any(part in (".", "..") for part in raw.strip().strip("/").split("/"))
+
+
 def parse_cache_rule_patch(body: Any) -> str | None:
     """PATCH accepts only ``credentialSet`` (a name, or null to remove credentials)."""
     reader = _Reader(body, allowed=("credentialSet",))
@@ -265,7 +289,11 @@ def parse_credential_set(body: Any, *, name: str, rules: SecretRules) -> Credent
             login_server = DOCKER_HUB
         policy = credential_policy(login_server)
         if policy is None:
-            reader.error("loginServer", f"'{login_server}' is not an upstream artifact cache supports")
+            reader.error(
+                "loginServer",
+                f"'{login_server}' is not an upstream artifact cache supports; upstreams that take credentials: "
+                + ", ".join(_taking_credentials()),
+            )
         elif policy is CredentialPolicy.FORBIDDEN:
             reader.error("loginServer", f"upstream '{login_server}' does not accept credentials")
     _raise_if(reader.errors, "The credential set request is invalid")
@@ -333,3 +361,15 @@ def parse_audit_query(params: Mapping[str, str], *, now: float) -> AuditQuery:
     if errors:
         raise ValidationFailed("The audit query is invalid", errors=errors)
     return AuditQuery(since=since, resource=resource or None)
+
+
+def parse_flag(raw: str | None, *, field: str) -> bool:
+    """A boolean query parameter: absent, ``true`` or ``false`` (any case); anything else is a 400."""
+    if raw is None:
+        return False
+    value = raw.strip().lower()
+    if value not in ("true", "false"):
+        raise ValidationFailed.of(
+            f"The query parameter {field} is invalid", field=field, message="must be true or false"
+        )
+    return value == "true"

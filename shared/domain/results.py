@@ -38,6 +38,21 @@ class Written(Generic[T]):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class RegistrySummary:
+    registry: Registry
+    cache_rules: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RuleDeleted:
+    """A deleted rule's credential set (if it had one) and, when cleanup was asked, whether it went too."""
+
+    credential_set: str | None
+    kept_because: str | None
+    cleaned: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Check:
     """One check of ``validate``: ``code`` names the failure (``AccessMissing``, ``SecretExpired``, ...)."""
 

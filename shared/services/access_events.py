@@ -14,10 +14,9 @@ from shared.events.keyvault import VaultEvent
 from shared.logs import event
 from shared.services.access import AccessService
 from shared.services.flagging import FlagPublisher, HealthRecorder
-from shared.services.locks import ProvisioningLocks
+from shared.services.locks import ProvisioningLocks, set_lock_key
 from shared.services.ports import Registries
 from shared.services.rollback import Rollback
-from shared.services.rotation import set_lock_key
 from shared.services.secret_index import SetIndexer
 from shared.state.secret_index import SecretIndex
 
@@ -81,7 +80,7 @@ class AccessEvents:
                     continue
                 missing_for.append(current.id)
                 if self.auto_heal:
-                    granted = self.access.ensure(current, Rollback(step="grant"))
+                    granted = [v.name for v in self.access.ensure(current, Rollback(step="grant"))]
                     if granted:
                         self.publisher.publish(
                             [access_granted_flag(registry, current, granted, cause=cause, now=self.clock())]

@@ -18,7 +18,7 @@ from typing import Any
 
 from shared.domain.models import CacheRule, CredentialSet, Registry, RoleAssignment, SecretMetadata, Vault
 from shared.logs import event
-from shared.services.ports import Registries, Roles, Vaults
+from shared.services.ports import Registries, RegistriesDecorator, Roles, Vaults
 from shared.state.audit import AuditEntry, AuditLog, Identifiers
 
 log = logging.getLogger(__name__)
@@ -104,19 +104,10 @@ class Auditor:
             event(log, logging.ERROR, "AuditNotWritten", exc_info=True, action=action, resource=resource)
 
 
-class AuditedRegistries:
+class AuditedRegistries(RegistriesDecorator):
     def __init__(self, inner: Registries, auditor: Auditor) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.auditor = auditor
-
-    def list_registries(self) -> list[Registry]:
-        return self.inner.list_registries()
-
-    def find_registry(self, name: str) -> Registry | None:
-        return self.inner.find_registry(name)
-
-    def list_cache_rules(self, registry: Registry) -> list[CacheRule]:
-        return self.inner.list_cache_rules(registry)
 
     def get_cache_rule(self, registry: Registry, name: str) -> CacheRule | None:
         found = self.inner.get_cache_rule(registry, name)
@@ -143,9 +134,6 @@ class AuditedRegistries:
     def delete_cache_rule(self, registry: Registry, name: str) -> None:
         self.inner.delete_cache_rule(registry, name)
         self.auditor.record("cacheRule.delete", f"{registry.id}/cacheRules/{name}", None)
-
-    def list_credential_sets(self, registry: Registry) -> list[CredentialSet]:
-        return self.inner.list_credential_sets(registry)
 
     def get_credential_set(self, registry: Registry, name: str) -> CredentialSet | None:
         found = self.inner.get_credential_set(registry, name)

@@ -8,14 +8,14 @@ from shared.domain.errors import AutopilotError, CacheRuleConflict, ValidationFa
 from shared.domain.models import CacheRule, CredentialSet, Registry
 from shared.domain.repositories import normalise_source
 from shared.domain.requests import CacheRuleSpec
-from shared.domain.results import RuleState, Written
+from shared.domain.results import RuleDeleted, RuleState, Written
 from shared.domain.upstreams import CredentialPolicy, credential_policy
 from shared.logs import event
 from shared.services.access import AccessService
 from shared.services.conflicts import check_against_existing
-from shared.services.credential_sets import CredentialSetWrites
+from shared.services.credential_sets import CredentialSetWrites, failed, made_by_app
 from shared.services.health import HealthWaiter
-from shared.services.locks import ProvisioningLocks
+from shared.services.locks import ProvisioningLocks, rule_lock_key, set_lock_key
 from shared.services.lookup import RegistryLookup
 from shared.services.rollback import Rollback
 
@@ -42,7 +42,7 @@ class CacheRuleWrites:
     def put(self, registry_ref: str, spec: CacheRuleSpec) -> Written[RuleState]:
         """Create the rule (with its credential set and grant), or find it already as asked."""
         registry = self.lookup.registry(registry_ref)
-        with self.locks.hold(f"{registry.id}/cacheRules/{spec.name}"):
+        with self.locks.hold(rule_lock_key(registry.id, spec.name)):
             existing = self.registries.get_cache_rule(registry, spec.name)
             if existing is not None:
                 return Written(value=self._existing_as_asked(registry, existing, spec), created=False)
@@ -75,17 +75,27 @@ class CacheRuleWrites:
                 extensions={"existing": RuleState(registry=registry, rule=rule, credential_set=current_set)},
             )
         if current_set is not None and current_set.principal_id:
-            # PUT states the desired end state: a grant removed since is put back (no write when present).
-            rollback = Rollback(step="grant")
+            # PUT states the desired end state: a grant removed since is put back (no write when present),
+            # and only in a vault the app may use.
+            self.access.check_set_vaults(current_set, field="credentialSet")
+            rollback = self._rollback(registry, rule.name, current_set.name, step="grant")
             try:
-                if self.access.ensure(current_set, rollback):
+                if self.access.ensure(current_set, rollback, in_use=lambda: True):
                     current_set = self.health.await_health(registry, current_set.name) or current_set
             except AutopilotError as exc:
                 raise rollback.fail(exc) from exc
         return RuleState(registry=registry, rule=rule, credential_set=current_set)
 
+    def _rollback(self, registry: Registry, rule: str, credential_set: str | None, *, step: str) -> Rollback:
+        return Rollback(
+            step=step,
+            still_held=self.locks.still_held,
+            context={"registry": registry.name, "cacheRule": rule, "credentialSet": credential_set},
+        )
+
     def _named_set(self, registry: Registry, source_login: str, name: str) -> CredentialSet:
-        """The existing credential set a rule names, which must sign in to the rule's upstream."""
+        """The existing credential set a rule names: it must sign in to the rule's upstream, have provisioned,
+        point at vaults the app may use, and its secrets must be usable (all checked before any write)."""
         found = self.registries.get_credential_set(registry, name)
         if found is None:
             raise ValidationFailed.of(
@@ -100,6 +110,16 @@ class CacheRuleWrites:
                 message=f"credential set '{name}' is for '{found.login_server}', the source is on "
                 f"'{source_login}'",
             )
+        if failed(found):
+            raise ValidationFailed.of(
+                "The credential set did not provision",
+                field="credentialSet",
+                message=f"credential set '{name}' is in state {found.provisioning_state}: fix or delete it",
+            )
+        self.credential_sets.check_usable(
+            (f"credentialSet ({name}).usernameSecretUri", found.username_secret_uri),
+            (f"credentialSet ({name}).passwordSecretUri", found.password_secret_uri),
+        )
         return found
 
     def _create(self, registry: Registry, spec: CacheRuleSpec) -> RuleState:
@@ -114,17 +134,25 @@ class CacheRuleWrites:
         elif spec.credentials:
             reuse = self.credential_sets.reusable_for(registry, spec.credentials)
 
-        rollback = Rollback(step="credentialSet")
+        set_name = spec.credentials.credential_set_name if spec.credentials else spec.credential_set
+        rollback = self._rollback(registry, spec.name, set_name, step="credentialSet")
         try:
+            # 2. The credential set, its grant, and the service's word that the credentials work.
             if spec.credentials:
                 credential_set = self.credential_sets.ensure_for_rule(
                     registry, spec.credentials, reuse, rollback
                 )
             if credential_set is not None:
-                self.credential_sets.grant_and_verify(credential_set, rollback)
+                credential_set = self.credential_sets.grant_and_verify(registry, credential_set, rollback)
+            # 3. Only then the rule.
             rollback.step = "cacheRule"
-            # Registered first: a create whose operation fails leaves the rule behind in state Failed.
-            rollback.add(f"cacheRule:{spec.name}", lambda: self._delete_if_present(registry, spec.name))
+            rollback.add(
+                f"cacheRule:{spec.name}",
+                lambda: self._delete_if_present(registry, spec.name),
+                resource_id=f"{registry.id}/cacheRules/{spec.name}",
+                action=f"delete cache rule '{spec.name}'",
+            )
+            self.locks.fence(f"creating cache rule '{spec.name}'")
             rule = self.registries.create_cache_rule(
                 registry,
                 spec.name,
@@ -136,8 +164,6 @@ class CacheRuleWrites:
                 raise AutopilotError(f"cache rule provisioning ended in state {rule.provisioning_state}")
         except AutopilotError as exc:
             raise rollback.fail(exc) from exc
-        if credential_set is not None:
-            credential_set = self.health.await_health(registry, credential_set.name)
         event(
             log,
             logging.INFO,
@@ -145,10 +171,13 @@ class CacheRuleWrites:
             registry=registry.name,
             cacheRule=spec.name,
             credentialSet=credential_set.name if credential_set else None,
+            principalId=credential_set.principal_id if credential_set else None,
         )
         return RuleState(registry=registry, rule=rule, credential_set=credential_set)
 
     def _delete_if_present(self, registry: Registry, name: str) -> bool:
+        """Undo of this request's rule create: the lease on the rule name (checked by the rollback) means any
+        rule of that name is the one this request wrote."""
         if self.registries.get_cache_rule(registry, name) is None:
             return False
         self.registries.delete_cache_rule(registry, name)
@@ -157,7 +186,7 @@ class CacheRuleWrites:
     def patch(self, registry_ref: str, name: str, credential_set_name: str | None) -> RuleState:
         """Point the rule at another credential set (granted first) or at none, as its upstream allows."""
         registry = self.lookup.registry(registry_ref)
-        with self.locks.hold(f"{registry.id}/cacheRules/{name}"):
+        with self.locks.hold(rule_lock_key(registry.id, name)):
             rule = self.lookup.rule(registry, name)
             source = normalise_source(rule.source_repository)
             credential_set = None
@@ -179,20 +208,70 @@ class CacheRuleWrites:
                 credential_set = self._named_set(registry, source.login_server, credential_set_name)
             if (rule.credential_set_name or "").lower() == (credential_set_name or "").lower():
                 return RuleState(registry=registry, rule=rule, credential_set=credential_set)
-            rollback = Rollback(step="grant")
+            rollback = self._rollback(registry, name, credential_set_name, step="grant")
             try:
                 if credential_set is not None:
-                    self.access.ensure(credential_set, rollback)
+                    credential_set = self.credential_sets.grant_and_verify(registry, credential_set, rollback)
                 rollback.step = "cacheRule"
+                self.locks.fence(f"updating cache rule '{name}'")
                 updated = self.registries.set_cache_rule_credential_set(
                     registry, name, credential_set.id if credential_set else None
                 )
             except AutopilotError as exc:
                 raise rollback.fail(exc) from exc
+            event(
+                log,
+                logging.INFO,
+                "CacheRuleUpdated",
+                registry=registry.name,
+                cacheRule=name,
+                credentialSetBefore=rule.credential_set_name,
+                credentialSet=credential_set_name,
+                principalId=credential_set.principal_id if credential_set else None,
+            )
             return RuleState(registry=registry, rule=updated, credential_set=credential_set)
 
-    def delete(self, registry_ref: str, name: str) -> None:
+    def delete(self, registry_ref: str, name: str, *, cleanup: bool = False) -> RuleDeleted:
+        """Delete the rule; with ``cleanup`` also the credential set the app made for it (with its grants) when
+        no other rule uses it. A set a user made or named is never removed by ``cleanup``."""
         registry = self.lookup.registry(registry_ref)
-        with self.locks.hold(f"{registry.id}/cacheRules/{name}"):
-            self.lookup.rule(registry, name)
+        with self.locks.hold(rule_lock_key(registry.id, name)):
+            rule = self.lookup.rule(registry, name)
+            self.locks.fence(f"deleting cache rule '{name}'")
             self.registries.delete_cache_rule(registry, name)
+            event(
+                log,
+                logging.INFO,
+                "CacheRuleDeleted",
+                registry=registry.name,
+                cacheRule=name,
+                credentialSet=rule.credential_set_name,
+            )
+            if not cleanup or rule.credential_set_name is None:
+                return RuleDeleted(credential_set=rule.credential_set_name, kept_because=None)
+            return self._cleanup(registry, rule.credential_set_name)
+
+    def _cleanup(self, registry: Registry, set_name: str) -> RuleDeleted:
+        with self.locks.hold(set_lock_key(registry.id, set_name)):
+            found = self.registries.get_credential_set(registry, set_name)
+            kept: str | None = None
+            if found is None:
+                kept = "it no longer exists"
+            elif not made_by_app(found):
+                kept = "it was not made by this app (its name is not the one the app derives)"
+            else:
+                users = self.lookup.users_of(registry, set_name)
+                if users:
+                    kept = f"cache rule(s) {', '.join(users)} still use it"
+                else:
+                    self.credential_sets.remove_unused(registry, found, why="rule deleted with cleanup")
+            if kept:
+                event(
+                    log,
+                    logging.INFO,
+                    "CredentialSetKept",
+                    registry=registry.name,
+                    credentialSet=set_name,
+                    why=kept,
+                )
+            return RuleDeleted(credential_set=set_name, kept_because=kept, cleaned=kept is None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.domain.results import CredentialSetState, RuleState
+from shared.domain.results import CredentialSetState, RegistrySummary, RuleState
 from shared.services.lookup import RegistryLookup
 
 
@@ -45,4 +45,12 @@ class Reads:
                 ),
             )
             for found in sorted(self.registries.list_credential_sets(registry), key=lambda c: c.name.lower())
+        ]
+
+    def registry_summaries(self) -> list[RegistrySummary]:
+        """Every registry in the managed subscriptions with its rule count, by name. Listing also refreshes the
+        registry cache, so a registry created outside the app is usable right after it shows here."""
+        return [
+            RegistrySummary(registry=r, cache_rules=len(self.registries.list_cache_rules(r)))
+            for r in sorted(self.registries.list_registries(), key=lambda r: r.name.lower())
         ]

@@ -16,11 +16,10 @@ from shared.logs import event
 from shared.services.access import AccessService
 from shared.services.access_events import access_granted_flag
 from shared.services.flagging import FlagPublisher
-from shared.services.locks import ProvisioningLocks
+from shared.services.locks import ProvisioningLocks, set_lock_key
 from shared.services.lookup import RegistryLookup
 from shared.services.ports import Registries
 from shared.services.rollback import Rollback
-from shared.services.rotation import set_lock_key
 from shared.state.health import TableHealthStore
 from shared.state.secret_index import SecretIndex
 
@@ -85,7 +84,7 @@ class ResourceEvents:
             previous = self.index.get(registry.id, name)
             granted: list[str] = []
             if current.principal_id:
-                granted = self.access.ensure(current, Rollback(step="grant"))
+                granted = [v.name for v in self.access.ensure(current, Rollback(step="grant"))]
             if (
                 previous is not None
                 and previous.principal_id

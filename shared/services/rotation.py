@@ -22,18 +22,13 @@ from shared.events.keyvault import SecretNewVersionCreated
 from shared.logs import event
 from shared.services.flagging import FlagPublisher, HealthRecorder
 from shared.services.health import HealthWaiter
-from shared.services.locks import ProvisioningLocks
+from shared.services.locks import ProvisioningLocks, set_lock_key
 from shared.services.ports import Registries, Vaults
 from shared.services.secret_index import SetIndexer
 from shared.state.idempotency import IdempotencyStore, run_once
 from shared.state.secret_index import IndexedSet, SecretIndex
 
 log = logging.getLogger(__name__)
-
-
-def set_lock_key(registry_id: str, name: str) -> str:
-    """The lease the HTTP API takes for the same credential set, so writes of both never interleave."""
-    return f"{registry_id}/credentialSets/{name}"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -127,6 +122,7 @@ class RotationService:
             if username is None and password is None:
                 self.index.put(registry, current)
                 return
+            self.locks.fence(f"moving credential set '{current.name}' to the new secret version")
             updated = self.registries.update_credential_set(
                 registry,
                 current.name,

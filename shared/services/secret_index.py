@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from shared.domain.models import CacheRule, CredentialSet, Registry
 from shared.logs import event
-from shared.services.ports import Registries
+from shared.services.ports import Registries, RegistriesDecorator
 from shared.state.secret_index import IndexedSet, SecretIndex, SecretUse
 
 log = logging.getLogger(__name__)
@@ -59,48 +59,15 @@ class SetIndexer:
         ]
 
 
-class IndexingRegistries:
+class IndexingRegistries(RegistriesDecorator):
     """A ``Registries`` that indexes each credential set it creates or updates.
 
     Deletes are left to the resource event, which still needs the indexed identity to remove its grants.
     """
 
     def __init__(self, inner: Registries, index: SecretIndex) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.index = index
-
-    def list_registries(self) -> list[Registry]:
-        return self.inner.list_registries()
-
-    def find_registry(self, name: str) -> Registry | None:
-        return self.inner.find_registry(name)
-
-    def list_cache_rules(self, registry: Registry) -> list[CacheRule]:
-        return self.inner.list_cache_rules(registry)
-
-    def get_cache_rule(self, registry: Registry, name: str) -> CacheRule | None:
-        return self.inner.get_cache_rule(registry, name)
-
-    def create_cache_rule(
-        self, registry: Registry, name: str, *, source: str, target: str, credential_set_id: str | None
-    ) -> CacheRule:
-        return self.inner.create_cache_rule(
-            registry, name, source=source, target=target, credential_set_id=credential_set_id
-        )
-
-    def set_cache_rule_credential_set(
-        self, registry: Registry, name: str, credential_set_id: str | None
-    ) -> CacheRule:
-        return self.inner.set_cache_rule_credential_set(registry, name, credential_set_id)
-
-    def delete_cache_rule(self, registry: Registry, name: str) -> None:
-        self.inner.delete_cache_rule(registry, name)
-
-    def list_credential_sets(self, registry: Registry) -> list[CredentialSet]:
-        return self.inner.list_credential_sets(registry)
-
-    def get_credential_set(self, registry: Registry, name: str) -> CredentialSet | None:
-        return self.inner.get_credential_set(registry, name)
 
     def create_credential_set(
         self, registry: Registry, name: str, *, login_server: str, username_uri: str, password_uri: str
@@ -119,6 +86,3 @@ class IndexingRegistries:
         )
         self.index.put(registry, updated)
         return updated
-
-    def delete_credential_set(self, registry: Registry, name: str) -> None:
-        self.inner.delete_credential_set(registry, name)

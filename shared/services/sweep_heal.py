@@ -17,6 +17,7 @@ from shared.domain.secrets import SecretUriError, parse_secret_uri
 from shared.logs import event
 from shared.services.access import AccessService
 from shared.services.credential_sets import CredentialSetWrites
+from shared.services.locks import ProvisioningLocks, set_lock_key
 from shared.services.rollback import Rollback
 from shared.services.sweep_facts import SweepFacts
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 class SweepHealer:
     access: AccessService
     credential_sets: CredentialSetWrites
+    locks: ProvisioningLocks
     dns_suffix: str
 
     def heal(self, registry: Registry, sets: list[CredentialSet], facts: SweepFacts) -> list[str]:
@@ -44,12 +46,15 @@ class SweepHealer:
     def _heal_set(self, registry: Registry, credential_set: CredentialSet, facts: SweepFacts) -> list[str]:
         done = []
         if credential_set.principal_id and facts.vaults_without_grant(credential_set):
-            granted = self.access.ensure(
-                credential_set, Rollback(step="heal")
-            )  # undo never run: keep the grant
+            # Under the set's lease, and only for the identity the sweep saw: a set recreated meanwhile has a
+            # new identity, which its own write event (or the next sweep) grants.
+            with self.locks.hold(set_lock_key(registry.id, credential_set.name)):
+                current = self.credential_sets.lookup.credential_set(registry, credential_set.name)
+                same = (current.principal_id or "").lower() == credential_set.principal_id.lower()
+                granted = self.access.ensure(current, Rollback(step="heal")) if same else []
             facts.forget_grants(credential_set)
             if granted:
-                done.append(f"grant {credential_set.id} {','.join(granted)}")
+                done.append(f"grant {credential_set.id} {','.join(v.name for v in granted)}")
         patch = self.newer_versions(credential_set, facts)
         if patch is not None:
             self.credential_sets.patch(registry.id, credential_set.name, patch)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from shared.domain.models import CredentialSet, Registry, SecretMetadata
+from shared.domain.errors import FieldError, ValidationFailed
+from shared.domain.health import SecretState, Status, Verdict, judge_secret
+from shared.domain.models import CredentialSet, Registry, SecretUri
 from shared.domain.repositories import normalise_source
 from shared.domain.results import FAILED, PASSED, SKIPPED, Check, ValidationReport
 from shared.domain.secrets import SecretUriError, parse_secret_uri
@@ -17,39 +19,58 @@ from shared.services.access import AccessService
 from shared.services.ports import Registries, Vaults
 
 
-def secret_problem(versions: list[SecretMetadata], pinned: str | None, now: float) -> tuple[str, str] | None:
-    """(code, message) when the secret the URI resolves to is unusable; versionless means the newest version."""
-    if not versions:
-        return "SecretMissing", "the secret does not exist"
-    current = (
-        next((v for v in versions if v.version.lower() == pinned.lower()), None) if pinned else versions[0]
-    )
-    if current is None:
-        return "SecretMissing", f"version {pinned} does not exist"
-    if not current.enabled:
-        return "SecretDisabled", f"version {current.version} is disabled"
-    if current.expires_on is not None and current.expires_on <= now:
-        return "SecretExpired", f"version {current.version} expired"
-    if current.not_before is not None and current.not_before > now:
-        return "SecretNotYetValid", f"version {current.version} is not valid yet"
-    return None
+class SecretChecks:
+    """Metadata-only reads of the secrets a credential set names, judged by ``shared.domain.health``.
+
+    ``validate`` reports them; writes call :meth:`require_usable` before their first write, so both refuse the
+    same secrets for the same reasons.
+    """
+
+    def __init__(
+        self,
+        *,
+        vaults: Vaults,
+        dns_suffix: str,
+        warn_seconds: float = 30 * 86400,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self.vaults = vaults
+        self.dns_suffix = dns_suffix
+        self.warn_seconds = warn_seconds
+        self.now = now
+
+    def verdict(self, uri: SecretUri) -> Verdict:
+        state = SecretState(
+            uri=uri.uri,
+            pinned_version=uri.version,
+            versions=tuple(self.vaults.secret_versions(uri.vault, uri.name)),
+        )
+        return judge_secret(state, now=self.now(), warn_seconds=self.warn_seconds)
+
+    def require_usable(self, *uris: tuple[str, SecretUri | str | None]) -> None:
+        """Each ``(field, secret URI)`` exists (the pinned version too), is enabled and unexpired; else 400."""
+        errors = []
+        for field, uri in uris:
+            if uri is None:
+                continue
+            parsed = uri if isinstance(uri, SecretUri) else parse_secret_uri(uri, dns_suffix=self.dns_suffix)
+            verdict = self.verdict(parsed)
+            if verdict.failing:
+                errors.append(FieldError(field=field, message=f"{verdict.reason}: {verdict.message}"))
+        if errors:
+            raise ValidationFailed(
+                "The secrets cannot be used: the credentials would not work", errors=errors
+            )
 
 
 class ValidationService:
     def __init__(
-        self,
-        *,
-        registries: Registries,
-        vaults: Vaults,
-        access: AccessService,
-        dns_suffix: str,
-        now: Callable[[], float] = time.time,
+        self, *, registries: Registries, secrets: SecretChecks, access: AccessService, dns_suffix: str
     ) -> None:
         self.registries = registries
-        self.vaults = vaults
+        self.secrets = secrets
         self.access = access
         self.dns_suffix = dns_suffix
-        self.now = now
 
     def validate(self, registry: Registry, rule_name: str) -> ValidationReport:
         checks: list[Check] = []
@@ -103,6 +124,10 @@ class ValidationService:
             )
             return ValidationReport(checks=tuple(checks))
         checks.append(Check(name="credentialSetExists", status=PASSED, message=credential_set.name))
+        vaults = self._vault_check(credential_set)
+        checks.append(vaults)
+        if vaults.status == FAILED:  # the app neither reads nor judges secrets in a vault it may not use
+            return ValidationReport(checks=tuple(checks))
         checks.extend(self._secret_checks(credential_set))
         checks.extend(self._grant_checks(credential_set))
         health = credential_set.health
@@ -132,18 +157,36 @@ class ValidationService:
             except SecretUriError as exc:
                 checks.append(Check(name=label, status=FAILED, code="SecretMissing", message=f"{uri}: {exc}"))
                 continue
-            problem = secret_problem(
-                self.vaults.secret_versions(parsed.vault, parsed.name), parsed.version, self.now()
-            )
-            if problem:
-                checks.append(
-                    Check(name=label, status=FAILED, code=problem[0], message=f"{uri}: {problem[1]}")
-                )
-            else:
+            verdict = self.secrets.verdict(parsed)
+            if verdict.status is Status.HEALTHY:
                 checks.append(
                     Check(name=label, status=PASSED, message=f"{uri}: enabled and within its validity")
                 )
+            else:
+                checks.append(
+                    Check(
+                        name=label,
+                        status=FAILED if verdict.failing else PASSED,
+                        code=str(verdict.reason),
+                        message=verdict.message,
+                    )
+                )
         return checks
+
+    def _vault_check(self, credential_set: CredentialSet) -> Check:
+        """The same gate as every write (``AccessService.check_vaults``), reported as a check."""
+        try:
+            self.access.check_set_vaults(credential_set, field="credentialSet")
+        except ValidationFailed as refused:
+            return Check(
+                name="vaultsAllowed",
+                status=FAILED,
+                code="VaultNotAllowed",
+                message="; ".join(e.message for e in refused.errors),
+            )
+        return Check(
+            name="vaultsAllowed", status=PASSED, message=", ".join(self.access.vault_names(credential_set))
+        )
 
     def _grant_checks(self, credential_set: CredentialSet) -> list[Check]:
         return [

@@ -35,6 +35,7 @@ def app_env(emulator: Emulator, azurite: Azurite, **extra: str) -> dict[str, str
         "LRO_POLL_INTERVAL_SECONDS": "0.2",
         "ALLOWED_VAULTS": "",
         "REQUIRED_CALLER_ROLE": "",
+        "LEASE_WAIT_SECONDS": "3",
         **extra,
     }
 
@@ -60,29 +61,13 @@ class Stack:
         return [r for r in self.emulator.requests_log() if r["method"] in WRITE_METHODS]
 
     def arm(self, method: str, path: str, *, params: dict[str, str], json: Any = None) -> Any:
-        """Call ARM on the emulator as the app's own identity (for arranging and inspecting state)."""
-        token = self.emulator.token_credential().get_token("https://management.azure.com/.default").token
-        answer = requests.request(
-            method,
-            self.emulator.url + path,
-            params=params,
-            json=json,
-            headers={"Authorization": f"Bearer {token}"},
-            verify=str(self.emulator.ca_path),
-            timeout=30,
-        )
+        """Call ARM on the emulator as an operator (for arranging and inspecting state)."""
+        answer = self.emulator.arm_request(method, path, params=params, json=json)
         answer.raise_for_status()
         return answer.json() if answer.content else None
 
     def secret_client(self, vault: str) -> Any:
-        from azure.keyvault.secrets import SecretClient
-
-        return SecretClient(
-            f"{self.emulator.url}/kv/{vault}",
-            self.emulator.token_credential(),
-            verify_challenge_resource=False,
-            connection_verify=str(self.emulator.ca_path),
-        )
+        return self.emulator.secret_client(vault)
 
     def reset(self) -> None:
         self.emulator.reset()

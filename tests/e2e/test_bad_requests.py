@@ -452,6 +452,9 @@ def test_named_credential_set_with_other_credentials_is_409(seeded: Stack) -> No
 
 def test_credential_set_for_another_upstream_is_400(seeded: Stack) -> None:
     seeded.reset()
+    seeded.emulator.control(
+        "PUT", "/_emulator/upstreams/ghcr.io/accounts/demo-user", json={"password": "demo-password"}
+    ).raise_for_status()
     ghcr = {"loginServer": "ghcr.io", **credentials()}
     assert (
         requests.put(

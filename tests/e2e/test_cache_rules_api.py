@@ -161,6 +161,10 @@ def test_show_and_list_carry_credential_health(clean: Stack) -> None:
 
 
 def test_patch_credential_set_and_remove_it(clean: Stack) -> None:
+    # A set is made only when its secrets log in to its upstream: declare the demo account at ghcr.io too.
+    clean.emulator.control(
+        "PUT", "/_emulator/upstreams/ghcr.io/accounts/demo-user", json={"password": "demo-password"}
+    ).raise_for_status()
     ghcr_set = put(
         clean.sets_url("ghcr-creds"),
         {"loginServer": "ghcr.io", **credentials()},
@@ -279,6 +283,7 @@ def test_validate_reports_every_check(clean: Stack) -> None:
     assert names == [
         "ruleExists",
         "credentialSetExists",
+        "vaultsAllowed",
         "usernameSecret",
         "passwordSecret",
         "grant",

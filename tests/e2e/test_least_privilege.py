@@ -3,6 +3,7 @@ of those grants, the matching flow fails visibly (a problem response, nothing le
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,13 +26,19 @@ def _enforce(stack: Stack, infra: Path | None) -> dict[str, object]:
     return result
 
 
+# The mode the whole session runs in (EMULATOR_ENFORCE_INFRA: make test's enforcing pass), restored after each test.
+SESSION_INFRA = (
+    Path(os.environ["EMULATOR_ENFORCE_INFRA"]) if os.environ.get("EMULATOR_ENFORCE_INFRA") else None
+)
+
+
 @pytest.fixture
 def enforcing(clean: Stack) -> Iterator[Stack]:
-    """The shared stack in enforcing mode for one test, back to normal after it."""
+    """The shared stack in enforcing mode for one test, back to the session's mode after it."""
     try:
         yield clean
     finally:
-        _enforce(clean, None)
+        _enforce(clean, SESSION_INFRA)
 
 
 def _infra_without(tmp_path: Path, file: str, old: str, new: str = "") -> Path:
@@ -112,3 +119,12 @@ def test_a_missing_grant_fails_the_matching_flow_visibly(
     assert denied and all(denied_fragment in path for _, path in denied), denied
     # Nothing half made: the rule does not exist.
     assert requests.get(enforcing.rules_url("ubuntu"), timeout=30).status_code == 404
+
+
+@pytest.mark.skipif(
+    SESSION_INFRA is None, reason="only in make test's enforcing pass (EMULATOR_ENFORCE_INFRA set)"
+)
+def test_the_enforcing_pass_really_enforces(stack: Stack) -> None:
+    """make test runs the API, event and sweep suites again with EMULATOR_ENFORCE_INFRA: check it took effect."""
+    status = stack.emulator.control("GET", "/_emulator/enforcement").json()
+    assert status["enabled"] is True and status["infraDir"] == str(SESSION_INFRA)

@@ -56,26 +56,10 @@ class Fleet:
         return answer.json() if answer.content else None
 
     def arm(self, method: str, path: str, json: Any = None) -> requests.Response:
-        token = self.emulator.token_credential().get_token("https://management.azure.com/.default").token
-        return requests.request(
-            method,
-            self.emulator.url + path,
-            params={"api-version": "2025-11-01"},
-            json=json,
-            headers={"Authorization": f"Bearer {token}"},
-            verify=str(self.emulator.ca_path),
-            timeout=30,
-        )
+        return self.emulator.arm_request(method, path, params={"api-version": "2025-11-01"}, json=json)
 
     def secrets(self, vault: str) -> Any:
-        from azure.keyvault.secrets import SecretClient
-
-        return SecretClient(
-            f"{self.emulator.url}/kv/{vault}",
-            self.emulator.token_credential(),
-            verify_challenge_resource=False,
-            connection_verify=str(self.emulator.ca_path),
-        )
+        return self.emulator.secret_client(vault)
 
     def topic_events(self) -> list[dict[str, Any]]:
         """The CloudEvents published to the health topic, in order."""
@@ -129,16 +113,10 @@ def _until_gone(fleet: Fleet, path: str) -> None:
 
 def _until_settled(fleet: Fleet, operation_url: str) -> None:
     """Poll a write's Azure-AsyncOperation until it ends (the resource's provisioningState follows it)."""
-    token = fleet.emulator.token_credential().get_token("https://management.azure.com/.default").token
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
-        status = requests.get(
-            operation_url,
-            headers={"Authorization": f"Bearer {token}"},
-            verify=str(fleet.emulator.ca_path),
-            timeout=30,
-        ).json()["status"]
-        if status not in ("InProgress", "Accepted", "Running"):
+        status = fleet.emulator.arm_request("GET", operation_url).json()["status"]
+        if status in ("Succeeded", "Failed", "Canceled"):  # ARM's terminal states; anything else is running
             return
         assert time.monotonic() < deadline, f"{operation_url} still {status}"
         time.sleep(0.2)

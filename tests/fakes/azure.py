@@ -41,6 +41,10 @@ class FakeAzure:
     secrets: dict[tuple[str, str], list[SecretMetadata]] = field(default_factory=dict)
     failures: dict[str, AutopilotError] = field(default_factory=dict)
     rule_state: str = "Succeeded"  # what a created rule's provisioning ends in
+    set_state: str = "Succeeded"  # what a created credential set's provisioning ends in
+    refused_logins: set[str] = field(default_factory=set)  # upstreams that refuse the secrets' login
+    rbac_pending: bool = False  # role assignments exist but have not taken effect yet (propagation delay)
+    before_write: Callable[[str], None] | None = None  # called with the operation before each write
     writes: list[str] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -92,6 +96,8 @@ class FakeAzure:
         self.failures[operation] = error or AutopilotError(f"{operation}: Azure answered 500")
 
     def _call(self, operation: str) -> None:
+        if self.before_write is not None:
+            self.before_write(operation)
         error = self.failures.pop(operation, None)
         if error is not None:
             raise error
@@ -102,7 +108,7 @@ class FakeAzure:
     # what artifact cache and Key Vault would say
     def may_get(self, vault: Vault, principal_id: str) -> bool:
         if vault.rbac:
-            return any(
+            return not self.rbac_pending and any(
                 a.principal_id == principal_id
                 and a.scope.lower() == vault.id.lower()
                 and role_guid(a.role_definition_id) in SECRET_READER_ROLES
@@ -117,9 +123,16 @@ class FakeAzure:
             if vault is None or not credential_set.principal_id:
                 return CredentialHealth(status="Unhealthy", error_code="Forbidden")
             if not self.may_get(vault, credential_set.principal_id):
-                return CredentialHealth(status="Unhealthy", error_code="Forbidden", error_message="no get")
-            if not self.secrets.get((parsed.vault.lower(), parsed.name.lower())):
+                return CredentialHealth(status="Unhealthy", error_code="AccessDenied", error_message="no get")
+            versions = self.secrets.get((parsed.vault.lower(), parsed.name.lower()), [])
+            if not versions or (parsed.version and not any(v.version == parsed.version for v in versions)):
                 return CredentialHealth(status="Unhealthy", error_code="SecretNotFound")
+        if credential_set.login_server.lower() in self.refused_logins:
+            return CredentialHealth(
+                status="Unhealthy",
+                error_code="UpstreamAuthenticationFailed",
+                error_message=f"the secrets do not log in to '{credential_set.login_server}'",
+            )
         return CredentialHealth(status="Healthy")
 
     def with_health(self, credential_set: CredentialSet) -> CredentialSet:
@@ -202,7 +215,7 @@ class FakeRegistries:
             password_secret_uri=password_uri,
             principal_id=f"00000000-0000-0000-0000-{next(self.azure._ids):012d}",
             tenant_id=TENANT,
-            provisioning_state="Succeeded",
+            provisioning_state=self.azure.set_state,
         )
         self.azure.sets[(registry.name.lower(), name.lower())] = made
         self.azure._write(f"create credentialSet {name}")

@@ -14,6 +14,7 @@ from typing import Any
 import requests
 from azure.core.credentials import AccessToken
 
+from emulator.constants import OPERATOR_PRINCIPAL_ID
 from tests.support.process import ManagedProcess, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -89,6 +90,45 @@ class Emulator(ManagedProcess):
 
     def token_credential(self, principal_id: str | None = None) -> EmulatorTokenCredential:
         return EmulatorTokenCredential(self.token_url, self.ca_path, principal_id)
+
+    def admin_credential(self) -> EmulatorTokenCredential:
+        """A principal other than the app's: tests arrange and inspect state as an operator would, so the app's
+        own least-privilege grants (enforcing mode) apply only to what the app does."""
+        return self.token_credential(OPERATOR_PRINCIPAL_ID)
+
+    def arm_request(
+        self, method: str, path: str, *, params: dict[str, str] | None = None, json: Any = None
+    ) -> requests.Response:
+        """Call ARM (or an operation URL) on the emulator as the admin principal."""
+        token = self.admin_credential().get_token("https://management.azure.com/.default").token
+        url = path if path.startswith("https://") else self.url + path
+        return self.session.request(
+            method,
+            url,
+            params=params,
+            json=json,
+            headers={"Authorization": f"Bearer {token}"},
+            verify=str(self.ca_path),
+            timeout=30,
+        )
+
+    def secret_client(self, vault: str) -> Any:
+        """Key Vault data plane of ``vault`` as the admin principal (real ``SecretClient``)."""
+        from azure.keyvault.secrets import SecretClient
+
+        return SecretClient(
+            f"{self.url}/kv/{vault}",
+            self.admin_credential(),
+            verify_challenge_resource=False,
+            connection_verify=str(self.ca_path),
+        )
+
+    def enforce_infra(self, infra: Path | None) -> None:
+        """Turn the emulator's enforcing mode on (the app may do only what ``infra`` grants it) or off (None)."""
+        answer = self.control(
+            "PUT", "/_emulator/enforcement", json={"infraDir": str(infra) if infra else None}
+        )
+        answer.raise_for_status()
 
     def env(self) -> dict[str, str]:
         return {

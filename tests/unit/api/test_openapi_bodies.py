@@ -272,19 +272,23 @@ INVALID = [
     ("CredentialSetPatch", {"usernameSecretUri": U, "credentialSetName": "abcde"}),
     ("CredentialSetPatch", {"usernameSecretUri": "ftp://demo-kv.vault.azure.net/secrets/u"}),
     ("CredentialSetPatch", [U]),
+    # The schema states the login servers that accept credentials, so these fail it as they fail the parser.
+    ("CredentialSetPut", {"loginServer": "mcr.microsoft.com", **CREDS}),
+    ("CredentialSetPut", {"loginServer": "0", **CREDS}),
+    # ... and the upstream credential policy of a rule's source, so "0" (Docker Hub) without credentials fails both.
+    ("CacheRulePut", {"sourceRepository": "0", "targetRepository": "0"}),
+    ("CacheRulePut", {"sourceRepository": "ubuntu", "targetRepository": "ubuntu"}),
+    ("CacheRulePut", {"sourceRepository": "registry.example.com/app", "targetRepository": "app"}),
+    (
+        "CacheRulePut",
+        {"sourceRepository": "mcr.microsoft.com/dotnet/sdk", "targetRepository": "sdk", "credentials": CREDS},
+    ),
 ]
 
 # Refused by the parsers for reasons the schema only documents (upstream policy, tags, wildcards, host names).
 SEMANTIC_ONLY = [
-    ("CacheRulePut", {"sourceRepository": "ubuntu", "targetRepository": "ubuntu"}, "docker.io"),
-    (
-        "CacheRulePut",
-        {"sourceRepository": "mcr.microsoft.com/dotnet/sdk", "targetRepository": "sdk", "credentials": CREDS},
-        "mcr.microsoft.com",
-    ),
     ("CacheRulePut", {"sourceRepository": "ghcr.io/org/app:1.0", "targetRepository": "app"}, "tag"),
     ("CacheRulePut", {"sourceRepository": "ghcr.io/org/*", "targetRepository": "app"}, "wildcard"),
-    ("CredentialSetPut", {"loginServer": "mcr.microsoft.com", **CREDS}, "that accepts credentials"),
 ]
 
 

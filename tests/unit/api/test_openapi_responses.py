@@ -123,6 +123,12 @@ def _problem_classes() -> list[type[AutopilotError]]:
 def _instance(cls: type[AutopilotError]) -> AutopilotError:
     if cls is AzureRejected:
         return AzureRejected("Azure said no", http_status=409, code="Conflict")
+    if cls is domain_errors.ResourceBusy:
+        return cls("busy", retry_after=12, extensions={"retryAfterSeconds": 12})
+    if cls is domain_errors.CredentialsRefused:
+        return cls("refused", code="SecretNotFound")
+    if cls is domain_errors.MethodNotAllowed:
+        return cls("GET is not offered here", allowed=("POST",))
     return cls(
         "something failed", errors=[FieldError(field="name", message="is required")], extensions={"x": 1}
     )

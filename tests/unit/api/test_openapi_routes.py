@@ -26,10 +26,24 @@ def _operations() -> list[tuple[str, str, dict]]:
     return [(p, m, item[m]) for p, item in DOC["paths"].items() for m in sorted(METHODS & set(item))]
 
 
-def test_every_registered_route_and_method_is_documented_and_nothing_else() -> None:
-    registered = {path: spec["methods"] for path, spec in http_routes().items()}
+def test_every_registered_route_is_documented_and_nothing_else() -> None:
+    registered = http_routes()
     assert registered, "function_app.py registers no HTTP function"
-    assert _documented() == registered
+    assert set(_documented()) == set(registered)
+    every = frozenset(m.lower() for m in routes.HTTP_METHODS)
+    assert all(spec["methods"] == every for spec in registered.values()), "the app answers 405 itself"
+
+
+def test_a_method_a_route_does_not_offer_is_405_with_allow() -> None:
+    handlers = routes.by_template()["registries/{registry}/cache-rules/{name}/validate"]
+    request = ApiRequest(
+        method="GET", path="/api/x/validate", route_params={}, headers={}, params={}, body=b""
+    )
+
+    response = routes.dispatch(handlers, request)
+
+    assert response.status == 405 and response.headers["Allow"] == "POST"
+    assert response.body["type"].endswith("#method-not-allowed")
 
 
 def test_routes_use_function_keys_and_the_document_requires_them_globally() -> None:
@@ -79,7 +93,7 @@ EXPECTED_SUCCESS = {
     ("/api/registries/{registry}/cache-rules", "get"): {"200"},
     ("/api/registries/{registry}/cache-rules", "post"): {"200", "201"},
     ("/api/registries/{registry}/cache-rules/{name}", "put"): {"200", "201"},
-    ("/api/registries/{registry}/cache-rules/{name}", "delete"): {"204"},
+    ("/api/registries/{registry}/cache-rules/{name}", "delete"): {"204", "200"},  # 200: ?cleanup=true
     ("/api/registries/{registry}/credential-sets/{name}", "put"): {"200", "201"},
     ("/api/registries/{registry}/credential-sets/{name}", "delete"): {"204"},
     ("/api/registries/{registry}/cache-rules/{name}/validate", "post"): {"200"},

@@ -413,7 +413,13 @@ SET_ERRORS = [
     ),
     (
         {"loginServer": "example.com", **CREDS},
-        [("loginServer", "'example.com' is not an upstream artifact cache supports")],
+        [
+            (
+                "loginServer",
+                "'example.com' is not an upstream artifact cache supports; upstreams that take credentials: "
+                "dhi.io, docker.io, gcr.io, ghcr.io, nvcr.io, quay.io, registry.k8s.io, registry.redhat.io, *.pkg.dev",
+            )
+        ],
     ),
     ({"loginServer": 5, **CREDS}, [("loginServer", "must be a string (got int)")]),
     (

@@ -9,25 +9,16 @@ from typing import Any
 
 import pytest
 
+from shared.config import Settings
 from shared.domain.flags import Flag
 from shared.domain.models import CredentialSet, Registry
 from shared.events.dispatch import EventServices, dispatch
 from shared.events.envelope import parse_events
-from shared.services.access import AccessService
-from shared.services.access_events import AccessEvents
-from shared.services.audit import AuditedRegistries, AuditedRoles, AuditedVaults, Auditor
-from shared.services.expiry import ExpiryService
-from shared.services.flagging import HealthRecorder
-from shared.services.health import HealthWaiter
-from shared.services.locks import ProvisioningLocks
-from shared.services.lookup import RegistryLookup
-from shared.services.resource_events import ResourceEvents
+from shared.services.container import Adapters, wire
+from shared.services.ports import Registries
 from shared.services.rollback import Rollback
-from shared.services.rotation import RotationService
-from shared.services.secret_index import IndexingRegistries, SetIndexer
 from shared.state.audit import AuditLog
 from shared.state.health import TableHealthStore
-from shared.state.idempotency import TableIdempotencyStore
 from shared.state.memory import MemoryTableStore
 from shared.state.secret_index import SecretIndex
 from tests.fakes.azure import DNS, FakeAzure, FakeRegistries, FakeRoles, FakeVaults
@@ -50,7 +41,7 @@ class Published:
 @dataclass
 class Events:
     azure: FakeAzure
-    registries: IndexingRegistries
+    registries: Registries
     index: SecretIndex
     health: TableHealthStore
     published: Published
@@ -79,60 +70,32 @@ class Events:
 
 
 def build(azure: FakeAzure, *, auto_heal: bool = False) -> Events:
-    audit = AuditLog(MemoryTableStore())
-    auditor = Auditor(audit)
-    index = SecretIndex(MemoryTableStore(), dns_suffix=DNS)
-    registries = IndexingRegistries(AuditedRegistries(FakeRegistries(azure), auditor), index)
-    vaults = AuditedVaults(FakeVaults(azure), auditor)
-    access = AccessService(vaults=vaults, roles=AuditedRoles(FakeRoles(azure), auditor), dns_suffix=DNS)
-    health_store = TableHealthStore(MemoryTableStore())
+    """The production wiring (``container.wire``) on fakes: what the tests drive is what the app runs."""
     published = Published()
-    recorder = HealthRecorder(store=health_store, publisher=published, reminder_seconds=0)
-    indexer = SetIndexer(registries=registries, index=index)
-    locks = ProvisioningLocks(None)
-    idempotency = TableIdempotencyStore(MemoryTableStore())
-    services = EventServices(
-        rotation=RotationService(
-            registries=registries,
-            vaults=vaults,
-            indexer=indexer,
-            index=index,
-            health=HealthWaiter(registries=registries, wait_seconds=0.0, sleep=lambda _: None),
-            locks=locks,
-            steps=idempotency,
-            recorder=recorder,
+    settings = Settings.from_env(
+        {"HEALTH_WAIT_SECONDS": "0", "REMINDER_HOURS": "0", "AUTO_HEAL": "true" if auto_heal else ""}
+    )
+    services = wire(
+        settings,
+        Adapters(
+            registries=FakeRegistries(azure),
+            vaults=FakeVaults(azure),
+            roles=FakeRoles(azure),
+            table=lambda _name: MemoryTableStore(),
+            leases=None,
             publisher=published,
+            queue=None,
             dns_suffix=DNS,
         ),
-        expiry=ExpiryService(vaults=vaults, indexer=indexer, recorder=recorder),
-        access=AccessEvents(
-            registries=registries,
-            access=access,
-            indexer=indexer,
-            index=index,
-            locks=locks,
-            recorder=recorder,
-            publisher=published,
-            auto_heal=auto_heal,
-        ),
-        resources=ResourceEvents(
-            lookup=RegistryLookup(registries=registries),
-            access=access,
-            index=index,
-            health_store=health_store,
-            locks=locks,
-            publisher=published,
-        ),
-        idempotency=idempotency,
     )
     return Events(
         azure=azure,
-        registries=registries,
-        index=index,
-        health=health_store,
+        registries=services.lookup.registries,
+        index=services.events.rotation.index,
+        health=services.health_store,
         published=published,
-        audit=audit,
-        services=services,
+        audit=services.audit,
+        services=services.events,
         auto_heal=auto_heal,
     )
 

@@ -14,7 +14,7 @@ from shared.services.health import HealthWaiter
 from shared.services.locks import ProvisioningLocks
 from shared.services.lookup import RegistryLookup
 from shared.services.reads import Reads
-from shared.services.validation import ValidationService
+from shared.services.validation import SecretChecks, ValidationService
 from tests.fakes.azure import DNS, TENANT, FakeAzure, FakeRegistries, FakeRoles, FakeVaults
 
 
@@ -29,26 +29,38 @@ class World:
     secret_rules: SecretRules
 
 
-@pytest.fixture
-def world() -> World:
+def make_world(
+    *, allowed_vaults: frozenset[str] = frozenset(), locks: ProvisioningLocks | None = None
+) -> World:
+    """Services over fresh fakes; ``allowed_vaults`` is the deployment's ALLOWED_VAULTS, ``locks`` may carry a
+    lease store."""
     azure = FakeAzure()
     azure.add_registry("demoregistry")
     registries, vaults = FakeRegistries(azure), FakeVaults(azure)
-    access = AccessService(vaults=vaults, roles=FakeRoles(azure), dns_suffix=DNS)
+    locks = locks or ProvisioningLocks(None)
+    access = AccessService(
+        vaults=vaults,
+        roles=FakeRoles(azure),
+        dns_suffix=DNS,
+        allowed_vaults=allowed_vaults,
+        tenant_id=TENANT,
+        fence=locks.fence,
+    )
+    secrets = SecretChecks(vaults=vaults, dns_suffix=DNS, now=lambda: 1000.0)
     lookup = RegistryLookup(registries=registries)
     health = HealthWaiter(registries=registries, wait_seconds=0.0, sleep=lambda _: None)
-    locks = ProvisioningLocks(None)
-    sets = CredentialSetWrites(
-        lookup=lookup, vaults=vaults, access=access, health=health, locks=locks, tenant_id=TENANT
-    )
+    sets = CredentialSetWrites(lookup=lookup, access=access, secrets=secrets, health=health, locks=locks)
     return World(
         azure=azure,
         lookup=lookup,
         reads=Reads(lookup=lookup),
         rules=CacheRuleWrites(lookup=lookup, credential_sets=sets, access=access, health=health, locks=locks),
         sets=sets,
-        validation=ValidationService(
-            registries=registries, vaults=vaults, access=access, dns_suffix=DNS, now=lambda: 1000.0
-        ),
+        validation=ValidationService(registries=registries, secrets=secrets, access=access, dns_suffix=DNS),
         secret_rules=SecretRules(dns_suffix=DNS),
     )
+
+
+@pytest.fixture
+def world() -> World:
+    return make_world()

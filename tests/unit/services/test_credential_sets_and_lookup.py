@@ -125,3 +125,24 @@ def test_validate_reports_a_removed_grant_and_an_expired_secret(world: World) ->
     failed = {c.code for c in report.checks if c.status == "Failed"}
     assert not report.is_valid
     assert {"AccessMissing", "SecretExpired", "CredentialUnhealthy"} <= failed
+
+
+def test_registries_are_listed_by_name_with_their_rule_counts(world: World) -> None:
+    world.azure.add_registry("anotherreg")
+    world.azure.add_vault("demo-kv")
+    user, password = world.azure.add_secret("demo-kv", "user"), world.azure.add_secret("demo-kv", "pass")
+    for target in ("ubuntu", "alpine"):
+        spec = parse_cache_rule(
+            {
+                "sourceRepository": f"docker.io/library/{target}",
+                "targetRepository": target,
+                "credentials": {"usernameSecretUri": user, "passwordSecretUri": password},
+            },
+            name=target,
+            rules=world.secret_rules,
+        )
+        world.rules.put("demoregistry", spec)
+
+    summaries = world.reads.registry_summaries()
+
+    assert [(s.registry.name, s.cache_rules) for s in summaries] == [("anotherreg", 0), ("demoregistry", 2)]

@@ -384,3 +384,30 @@ def test_the_sweep_rewrites_a_registrys_share_of_the_secret_index() -> None:
     refresh.replace_registry(registry, world.registries.list_credential_sets(registry))
     assert [s.name for s in index.registry_sets(registry.id)] == ["creds"]
     assert [u.set_name for u in index.uses_of("vaultpol", "reg1-password")] == ["creds"]
+
+
+def test_auto_heal_grants_nobody_when_the_set_was_recreated_after_the_sweep_read_it() -> None:
+    from shared.services.locks import ProvisioningLocks
+    from shared.services.sweep_facts import SweepFacts
+    from shared.services.sweep_heal import SweepHealer
+    from tests.unit.sweep.world import DNS
+
+    world = World()
+    world.azure.add_vault("vaultpol")
+    registry = world.azure.add_registry("reg1")
+    stale = world.credential_set(registry, "creds", "vaultpol", grant=False)
+    facts = SweepFacts(vaults=world.vaults, access=world.access, dns_suffix=DNS)
+    assert facts.vaults_without_grant(stale)
+    # Recreated meanwhile: a new identity, which its own write event grants; the old one must get nothing.
+    world.registries.delete_credential_set(registry, "creds")
+    fresh = world.credential_set(registry, "creds", "vaultpol", grant=False)
+    assert fresh.principal_id != stale.principal_id
+    world.azure.writes.clear()
+    healer = SweepHealer(
+        access=world.access,
+        credential_sets=world.credential_set_writes(),
+        locks=ProvisioningLocks(None),
+        dns_suffix=DNS,
+    )
+    assert healer.heal(registry, [stale], facts) == []
+    assert world.azure.writes == []

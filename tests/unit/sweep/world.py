@@ -21,6 +21,7 @@ from shared.services.sweep_check import RegistryCheck
 from shared.services.sweep_facts import SweepFacts
 from shared.services.sweep_heal import SweepHealer
 from shared.services.sweep_scope import SweepScope
+from shared.services.validation import SecretChecks
 from shared.state.health import TableHealthStore
 from shared.state.memory import MemoryTableStore
 from shared.state.sweeps import SweepStore
@@ -128,11 +129,10 @@ class World:
         """The API's credential-set service over the same fakes (what AUTO_HEAL re-applies through)."""
         return CredentialSetWrites(
             lookup=RegistryLookup(registries=self.counted_registries),
-            vaults=self.vaults,
             access=self.access,
+            secrets=SecretChecks(vaults=self.vaults, dns_suffix=DNS),
             health=HealthWaiter(registries=self.counted_registries, wait_seconds=0.0, sleep=lambda _: None),
             locks=ProvisioningLocks(None),
-            tenant_id=None,
         )
 
     def service(
@@ -147,7 +147,12 @@ class World:
             store=self.health, publisher=self.publisher, reminder_seconds=24 * 3600, clock=lambda: self.now
         )
         healer = (
-            SweepHealer(access=self.access, credential_sets=self.credential_set_writes(), dns_suffix=DNS)
+            SweepHealer(
+                access=self.access,
+                credential_sets=self.credential_set_writes(),
+                locks=ProvisioningLocks(None),
+                dns_suffix=DNS,
+            )
             if auto_heal
             else None
         )
