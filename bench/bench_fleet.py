@@ -267,7 +267,11 @@ def _five_subscriptions(tmp: Path, emulator: Emulator) -> None:
     fleet = _seed(emulator, *size, subscriptions=SUBSCRIPTIONS)
     ids = ",".join(_subscription_id(i) for i in range(SUBSCRIPTIONS))
     with _hosts(tmp, emulator, SWEEP_FANOUT_THRESHOLD="1000000", AZURE_SUBSCRIPTION_IDS=ids) as (host,):
-        _run_sweep("sweep_five_subscriptions", emulator, host, fleet, size, subscriptions=SUBSCRIPTIONS)
+        for run in ("first", "steady"):
+            _refill(emulator)
+            _run_sweep(
+                "sweep_five_subscriptions", emulator, host, fleet, size, subscriptions=SUBSCRIPTIONS, run=run
+            )
 
 
 def main() -> None:
