@@ -208,7 +208,7 @@ def test_reads_are_shared_across_registries_within_a_sweep_not_across_sweeps() -
     assert world.calls["find_vault"] == 2 and world.calls["secret_versions"] == 4
 
 
-def test_the_messages_of_a_fanned_out_sweep_share_its_reads_in_a_worker_and_the_next_sweep_reads_again() -> None:
+def test_a_fanned_out_sweeps_messages_share_its_reads_in_a_worker_not_across_sweeps() -> None:
     world = World()
     world.azure.add_vault("vaultpol")
     for i in range(4):
