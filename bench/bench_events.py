@@ -132,7 +132,15 @@ def main() -> None:
         with (
             start_azurite(tmp_path) as azurite,
             start_emulator(tmp_path / "emulator", seed=None) as emulator,
-            start_devhost(REPO_ROOT, env=app_env(emulator, azurite)) as devhost,
+            start_devhost(
+                REPO_ROOT,
+                env=app_env(
+                    emulator,
+                    azurite,
+                    HEALTH_TOPIC_ENDPOINT=f"{emulator.url}/eventgrid/topics/acr-cache-health/api/events",
+                    HEALTH_TOPIC_KEY="bench",
+                ),
+            ) as devhost,
         ):
             distinct = _seed(emulator)
             batches = _deliveries(distinct)
