@@ -7,12 +7,25 @@ EMULATOR_PORT ?= 8443
 
 SECOND_DEVHOST_PORT ?= 7072
 
-.PHONY: setup run second-devhost test bench lint clean
+.PHONY: setup browser run second-devhost test bench lint clean
 
 TOOLS := $(VENV)/tools
 CHECKOV_VERSION := 3.3.30
 
-setup: $(VENV)/.installed $(TOOLS)/.installed node_modules/.installed
+setup: $(VENV)/.installed $(TOOLS)/.installed node_modules/.installed browser
+
+# The dashboard's browser tests drive Debian's Chromium and its driver, installed here when missing (as root or with
+# password-less sudo);
+# otherwise those tests skip, naming the missing package.
+BROWSER_PACKAGES := chromium chromium-driver
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "$(BROWSER_PACKAGES) missing and not root: run 'sudo apt-get install $(BROWSER_PACKAGES)', or the dashboard's browser tests skip"; exit 0; fi; \
+	command -v apt-get >/dev/null 2>&1 || { echo "no apt-get: install $(BROWSER_PACKAGES), or the dashboard's browser tests skip"; exit 0; }; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) \
+	|| { $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BROWSER_PACKAGES); } \
+	|| echo "could not install $(BROWSER_PACKAGES): the dashboard's browser tests will skip"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }

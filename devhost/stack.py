@@ -1,5 +1,8 @@
 """``make run``: Azurite, the seeded emulator and the devhost wired together, in the foreground.
 
+The emulator gets the ``showcase`` seed (the demo data plus registry ``demofleet`` with broken rules of several
+kinds) and one sweep runs at start, so the printed dashboard URL shows healthy and failing rules at once.
+
 Ctrl-C stops all three. The emulator keeps its data dir (and so its CA) in ``.local/emulator`` across runs.
 """
 
@@ -92,6 +95,14 @@ def subscribe(emulator_url: str, ca_file: Path, functions_url: str) -> None:
         )
         with urllib.request.urlopen(request, context=context, timeout=60) as answer:  # noqa: S310
             answer.read()
+
+
+def first_sweep(functions_url: str) -> dict[str, Any]:
+    """Sweep once at start, so the dashboard shows the demo fleet's verdicts at once rather than after the timer."""
+    request = urllib.request.Request(f"{functions_url}/api/sweeps", data=b"", method="POST")  # noqa: S310
+    with urllib.request.urlopen(request, timeout=120) as answer:  # noqa: S310 (the local devhost)
+        result: dict[str, Any] = json.loads(answer.read())
+    return result
 
 
 def _walkthrough(api: str, kv: str, kv_rbac: str) -> str:
@@ -219,7 +230,7 @@ def main() -> int:
                     "--data-dir",
                     str(emulator_dir),
                     "--seed",
-                    "demo",
+                    "showcase",
                 ],
                 cwd=ROOT,
             )
@@ -238,9 +249,11 @@ def main() -> int:
         ports = {"devhost": devhost_port, "emulator": emulator_port, "azurite": azurite_port}
         (local / STACK_FILE).write_text(json.dumps(ports))
         api = f"http://localhost:{devhost_port}/api"
+        sweep = first_sweep(f"http://localhost:{devhost_port}")
         print(
             f"\nLocal stack ready:\n  functions  http://localhost:{devhost_port}\n  emulator   {emulator_url} "
-            f"(CA {emulator_dir / 'ca.pem'})\n  azurite    http://127.0.0.1:{azurite_port}-{azurite_port + 2}",
+            f"(CA {emulator_dir / 'ca.pem'})\n  azurite    http://127.0.0.1:{azurite_port}-{azurite_port + 2}"
+            f"\n  dashboard  {api}/dashboard  ({sweep['rules']} demo rules swept, {sweep['unhealthyRules']} unhealthy)",
             flush=True,
         )
         print(

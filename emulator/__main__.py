@@ -1,4 +1,4 @@
-"""`python -m emulator serve --port P --data-dir D [--seed demo]`."""
+"""`python -m emulator serve --port P --data-dir D [--seed demo|showcase]`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
+from emulator.seed import SEEDS
 from emulator.server import PortInUse, serve
 
 
@@ -19,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.add_argument("--port", type=int, default=8443)
     run.add_argument("--data-dir", type=Path, default=Path(".local/emulator"))
-    run.add_argument("--seed", choices=["demo"], default=None)
+    run.add_argument("--seed", choices=sorted(SEEDS), default=None)
     run.add_argument(
         "--enforce-infra",
         type=Path,

@@ -763,8 +763,11 @@ def _path_parameters(template: str) -> list[str]:
 def _success(success: Success) -> Json:
     response: Json = {"description": success.description}
     if success.status != 204:
-        schema = _ref(success.schema) if success.schema else {"type": "object"}
-        response["content"] = {JSON: {"schema": schema}}
+        if success.media_type != JSON:
+            response["content"] = {success.media_type: {"schema": {"type": "string"}}}
+        else:
+            schema = _ref(success.schema) if success.schema else {"type": "object"}
+            response["content"] = {JSON: {"schema": schema}}
     if success.location:
         response["headers"] = {
             "Location": {

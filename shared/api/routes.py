@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from shared.api import sweep_views, views
 from shared.api.auth import PRINCIPAL_HEADER, require_role
+from shared.api.dashboard import HTML, dashboard_page
 from shared.api.http import ApiRequest, ApiResponse, handle, json_body, problem
 from shared.domain.errors import MethodNotAllowed
 from shared.domain.requests import (
@@ -166,6 +167,10 @@ def list_audit(request: ApiRequest, services: Services) -> ApiResponse:
     return ApiResponse(status=200, body=views.audit_view(entries))
 
 
+def get_dashboard(request: ApiRequest, services: Services) -> ApiResponse:
+    return dashboard_page()
+
+
 def openapi_document(request: ApiRequest, services: Services) -> ApiResponse:
     from shared.api.openapi import document
 
@@ -223,6 +228,7 @@ class Success:
     description: str
     schema: str | None = None
     location: bool = False
+    media_type: str = "application/json"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -471,6 +477,16 @@ ROUTES: tuple[Route, ...] = (
         success=(Success(status=200, description="Audit entries, oldest first.", schema="AuditLog"),),
         errors=(400, *AUTH_ONLY),
         query=("AuditSince", "AuditResource"),
+    ),
+    Route(
+        method="GET",
+        template="dashboard",
+        handler=get_dashboard,
+        operation_id="getDashboard",
+        summary="The health dashboard: an HTML page drawn from GET /api/health and GET /api/audit",
+        tag=HEALTH_TAG,
+        success=(Success(status=200, description="The dashboard page.", media_type=HTML),),
+        errors=AUTH_ONLY,
     ),
     Route(
         method="GET",

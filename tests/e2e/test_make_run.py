@@ -105,3 +105,25 @@ def test_the_printed_commands_work_as_printed(walkthrough: str) -> None:
     assert problem["status"] == 400 and "tag" in json.dumps(problem)
     listing = _run(next(c for c in commands if c.endswith("/cache-rules")))
     assert listing["count"] == 2
+
+
+def test_it_prints_the_dashboard_whose_demo_data_mixes_healthy_and_failing_rules(walkthrough: str) -> None:
+    found = re.search(r"dashboard\s+(http://localhost:\d+/api/dashboard)\s", walkthrough)
+    assert found, walkthrough
+    url = found.group(1)
+    page = subprocess.run(
+        ["curl", "-s", "-i", url], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    assert "Content-Security-Policy" in page and "<title>Cache rule health" in page
+    health = _run(f"curl -s '{url.removesuffix('dashboard')}health?registry=demofleet'")
+    rules: list[dict[str, object]] = health["rules"]  # type: ignore[assignment]
+    reasons = {r["name"]: r["reason"] for r in rules}
+    assert health["summary"] == {"rules": 8, "healthy": 3, "warning": 1, "unhealthy": 4}
+    assert set(reasons.values()) == {
+        None,
+        "SecretExpired",
+        "SecretExpiring",
+        "AccessMissing",
+        "SecretMissing",
+        "CredentialSetMissing",
+    }
