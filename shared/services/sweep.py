@@ -16,6 +16,7 @@ import re
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from shared.state.sweeps import SweepStore
 log = logging.getLogger(__name__)
 
 SWEEP_ID = re.compile(r"\d{14}-[0-9a-f]{12}")
+FACTS_KEPT = 4  # sweeps whose read caches a worker keeps for their queue messages
 
 
 class SweepQueue(Protocol):
@@ -112,6 +114,8 @@ class SweepService:
         self.limits = limits
         self.clock = clock
         self.sleep = sleep
+        self._facts: OrderedDict[str, SweepFacts] = OrderedDict()
+        self._facts_lock = threading.Lock()
 
     def start(self, trigger: str) -> SweepResult:
         """Run a sweep; the result is Completed when it ran here, Running when it was fanned out."""
@@ -143,9 +147,22 @@ class SweepService:
         header = self.store.header(sweep_id)
         if header is None:
             raise ValueError(f"sweep {sweep_id} is unknown")  # its header is written before any message
-        report = self.checker.check(registry, self.facts(), sweep_id=sweep_id, meter=RequestMeter())
+        report = self.checker.check(
+            registry, self._facts_of(sweep_id), sweep_id=sweep_id, meter=RequestMeter()
+        )
         self.store.record(sweep_id, report)
         return self._settle(header)
+
+    def _facts_of(self, sweep_id: str) -> SweepFacts:
+        """One read cache per sweep in this worker, so its queue messages share the vault and secret reads as the
+        in-process sweep does (one per vault and secret, not per registry); a new sweep starts empty."""
+        with self._facts_lock:
+            facts = self._facts.get(sweep_id)
+            if facts is None:
+                facts = self._facts[sweep_id] = self.facts()
+                while len(self._facts) > FACTS_KEPT:
+                    self._facts.popitem(last=False)
+            return facts
 
     def result(self, sweep_id: str) -> SweepResult:
         if not SWEEP_ID.fullmatch(sweep_id):

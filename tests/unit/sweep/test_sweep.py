@@ -208,6 +208,23 @@ def test_reads_are_shared_across_registries_within_a_sweep_not_across_sweeps() -
     assert world.calls["find_vault"] == 2 and world.calls["secret_versions"] == 4
 
 
+def test_a_fanned_out_sweeps_messages_share_its_reads_in_a_worker_not_across_sweeps() -> None:
+    world = World()
+    world.azure.add_vault("vaultpol")
+    for i in range(4):
+        registry = world.azure.add_registry(f"reg{i}")
+        world.rule(registry, "ubuntu", world.credential_set(registry, "creds", "vaultpol", prefix="shared"))
+    world.calls.clear()
+    service = world.service(fanout_threshold=0)
+    for expected_vault_reads in (1, 2):
+        world.queue.messages.clear()
+        service.start(trigger="timer")
+        for message in world.queue.messages:
+            service.check_message(message)
+        assert world.calls["find_vault"] == expected_vault_reads  # one vault: once per sweep, not per message
+        assert world.calls["secret_versions"] == 8 * expected_vault_reads  # each of the 8 secrets once
+
+
 def test_fan_out_enqueues_each_registry_and_gives_the_in_process_result() -> None:
     in_process = World()
     fleet(in_process)

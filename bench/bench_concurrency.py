@@ -1,0 +1,95 @@
+"""Issue 13, benchmark 5: provisioning through the devhost with 16 concurrent clients at zero latency.
+
+Figures (one JSON line): p50/p99 per create and creates per second, and the Azure requests of one create that
+makes its credential set and grant, by call, beside the fewest the service allows: find the registry by name (one
+list page), read both secrets' metadata (the app validates before its first write), PUT credential set and its LRO
+poll (the answer carries the new identity), read the vault (permission model, grants), add the access policy, read
+the set once to see it Healthy, PUT cache rule and its LRO poll = 10. Run with ``python -m bench concurrency``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from bench.figures import log_cost, percentile
+from tests.e2e.conftest import REPO_ROOT, app_env, docker_rule
+from tests.support.azurite import start_azurite
+from tests.support.devhost import start_devhost
+from tests.support.emulator import start_emulator
+
+CLIENTS = 16
+PER_CLIENT = int(os.environ.get("BENCH_CREATES_PER_CLIENT", "20"))
+FEWEST_FOR_A_NEW_SET = 10
+
+
+def _create(session: requests.Session, base: str, name: str) -> tuple[float, int, str]:
+    """One create: (ms, status, problem detail when it was not 201)."""
+    started = time.perf_counter()
+    answer = session.put(f"{base}/{name}", json=docker_rule(name), timeout=120)
+    elapsed = (time.perf_counter() - started) * 1000
+    return elapsed, answer.status_code, "" if answer.status_code == 201 else answer.text[:400]
+
+
+def _client(base: str, index: int) -> list[tuple[float, int, str]]:
+    with requests.Session() as session:
+        return [_create(session, base, f"c{index:02d}r{i:03d}") for i in range(PER_CLIENT)]
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        with (
+            start_azurite(tmp_path) as azurite,
+            start_emulator(tmp_path / "emulator", seed="demo") as emulator,
+            start_devhost(REPO_ROOT, env=app_env(emulator, azurite)) as devhost,
+        ):
+            emulator.settings(latencyMs=0)
+            base = f"{devhost.url}/api/registries/demoregistry/cache-rules"
+            emulator.control("DELETE", "/_emulator/requests").raise_for_status()
+            with requests.Session() as session:
+                first_ms, _, _ = _create(session, base, "first")
+            first_log = emulator.requests_log()
+            first = log_cost(first_log)
+            calls = Counter(
+                f"{e['method']} {e['path'].split('?')[0].rsplit('/providers/', 1)[-1]}" for e in first_log
+            )
+            emulator.control("DELETE", "/_emulator/requests").raise_for_status()
+            started = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+                answers = [a for per in pool.map(lambda i: _client(base, i), range(CLIENTS)) for a in per]
+            wall = time.perf_counter() - started
+            reused = log_cost(emulator.requests_log())
+    samples = [ms for ms, status, _ in answers if status == 201]
+    failed = [(status, detail) for _, status, detail in answers if status != 201]
+    print(
+        json.dumps(
+            {
+                "benchmark": "provisioning_16_clients",
+                "clients": CLIENTS,
+                "creates": len(samples),
+                "failed": dict(Counter(str(status) for status, _ in failed)),
+                "firstFailure": failed[0][1] if failed else None,
+                "p50_ms": round(percentile(samples, 50), 1),
+                "p99_ms": round(percentile(samples, 99), 1),
+                "creates_per_second": round(len(samples) / wall, 1),
+                "azure_requests_per_create_reusing_set": round(reused.azure_requests / len(samples), 2),
+                "first_create_ms": round(first_ms, 1),
+                "first_create_azure_requests": first.azure_requests,
+                "first_create_fewest_possible": FEWEST_FOR_A_NEW_SET,
+                "first_create_calls": dict(calls),
+            }
+        ),
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
