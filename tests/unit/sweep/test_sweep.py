@@ -348,17 +348,24 @@ def test_auto_heal_reapplies_a_pinned_set_at_a_newer_version_never_an_older_one(
     assert world.azure.writes == []
 
 
-def test_a_registrys_stored_verdicts_are_read_in_one_query_not_one_per_rule() -> None:
+def test_a_registrys_verdicts_are_read_in_one_query_and_written_in_batches_not_one_call_per_rule() -> None:
     world = World()
     world.azure.add_vault("vaultpol")
     registry = world.azure.add_registry("reg1")
     creds = world.credential_set(registry, "creds", "vaultpol")
-    for i in range(50):
-        world.rule(registry, f"r{i:02d}", creds)
+    for i in range(150):
+        world.rule(registry, f"r{i:03d}", creds)
     table_calls: Counter[str] = Counter()
     world.health = TableHealthStore(Counted(world.health_table, table_calls))
     world.service().start(trigger="timer")
-    assert (table_calls["get"], table_calls["query"], table_calls["upsert"]) == (0, 1, 50)
+    # One query for the stored rows, one read of the registry's counts; 150 new rows in 2 transactions (at most
+    # 100 each); the counts once.
+    assert (table_calls["query"], table_calls["get"]) == (1, 1)
+    assert (table_calls["batch"], table_calls["upsert"], table_calls["insert"]) == (2, 1, 0)
+    assert len(world.health.rows()) == 150
+    table_calls.clear()
+    world.service().start(trigger="timer")  # nothing changed: nothing written
+    assert (table_calls["batch"], table_calls["upsert"], table_calls["delete"]) == (0, 0, 0)
 
 
 def test_a_deleted_rules_verdict_leaves_the_health_rows() -> None:
