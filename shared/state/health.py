@@ -48,6 +48,11 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.lower().encode()).hexdigest()[:40]
 
 
+def row_key(rule_id: str) -> str:
+    """A rule's row key, the same in its registry's partition and in the failing one."""
+    return _digest(rule_id)
+
+
 def registry_of(rule_id: str) -> str:
     """A rule's registry resource ID (everything before ``/cacheRules/``), lower-cased."""
     return rule_id.lower().split("/cacherules/", 1)[0]

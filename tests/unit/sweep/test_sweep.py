@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 
 import pytest
 
 from shared.azure.metering import RequestMeter
-from shared.domain.errors import AutopilotError, SweepNotFound, ValidationFailed
+from shared.domain.errors import AutopilotError, SweepNotFound, UpstreamServiceError, ValidationFailed
 from shared.domain.flags import FlagType
 from shared.domain.health import Status
 from shared.domain.models import CredentialHealth, Registry
@@ -19,6 +20,7 @@ from shared.services.sweep import decode_message, encode_message
 from shared.services.sweep_scope import SweepScope
 from shared.state.health import TableHealthStore
 from shared.state.memory import MemoryTableStore
+from shared.state.tables import BatchOp
 from tests.fakes.azure import FakeAzure
 from tests.unit.sweep.world import Counted, World
 
@@ -418,3 +420,30 @@ def test_auto_heal_grants_nobody_when_the_set_was_recreated_after_the_sweep_read
     )
     assert healer.heal(registry, [stale], facts) == []
     assert world.azure.writes == []
+
+
+class FailingBatches(MemoryTableStore):
+    """Table storage refusing every batch (``fail`` set): the rows of a registry cannot be stored."""
+
+    fail = True
+
+    def batch(self, partition: str, ops: Sequence[BatchOp]) -> None:
+        if self.fail:
+            raise UpstreamServiceError("batch health: Table storage answered 503")
+        super().batch(partition, ops)
+
+
+def test_flags_go_out_before_the_batched_rows_so_a_lost_write_resends_the_same_flag() -> None:
+    table = FailingBatches()
+    world = World(health_table=table)
+    regs = fleet(world)
+    first = world.service().start(trigger="timer")
+    sent = {f.id for f in world.publisher.of(FlagType.RULE_UNHEALTHY)}
+    assert len(sent) == 7 and world.health.rows() == []
+    assert {f.registry for f in first.failures} >= {regs["regmissing"].name, regs["regok"].name}
+    table.fail = False
+    world.service().start(trigger="timer")
+    again = [f.id for f in world.publisher.of(FlagType.RULE_UNHEALTHY)][7:]
+    assert set(again) == sent  # the same CloudEvent ids: subscribers drop the repeats
+    world.service().start(trigger="timer")
+    assert len(world.publisher.of(FlagType.RULE_UNHEALTHY)) == 14  # remembered now: nothing new
