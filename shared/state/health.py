@@ -135,13 +135,13 @@ class TableHealthStore:
         self.table = table
 
     def get(self, rule_id: str) -> HealthRow | None:
-        found = self.table.get(registry_partition(rule_id), _digest(rule_id))
+        found = self.table.get(registry_partition(rule_id), row_key(rule_id))
         return row_of(found) if found else None
 
     def put(self, row: HealthRow) -> None:
         """One rule's new row (the event path): its failing copy and its registry's counts follow it."""
         before = self.get(row.rule_id)
-        key = _digest(row.rule_id)
+        key = row_key(row.rule_id)
         if _failing(row):
             self.table.upsert(FAILING, key, data_of(row))
         elif before is not None and _failing(before):
@@ -167,21 +167,21 @@ class TableHealthStore:
         removed = [r for k, r in previous.items() if k not in listed]
         was_failing = {k for k, r in previous.items() if _failing(r)}
         copies = [
-            BatchOp(kind="upsert", row=_digest(r.rule_id), data=data_of(r))
+            BatchOp(kind="upsert", row=row_key(r.rule_id), data=data_of(r))
             for r in (after if resync else changed)
             if _failing(r)
         ]
         healed_or_gone = [r for r in changed if not _failing(r)] + removed
         copies += [
-            BatchOp(kind="delete", row=_digest(r.rule_id))
+            BatchOp(kind="delete", row=row_key(r.rule_id))
             for r in healed_or_gone
             if r.rule_id.lower() in was_failing
         ]
         self._batched(FAILING, copies)
         self._batched(
             registry_partition(registry.id + "/cacheRules/x"),
-            [BatchOp(kind="upsert", row=_digest(r.rule_id), data=data_of(r)) for r in changed]
-            + [BatchOp(kind="delete", row=_digest(r.rule_id)) for r in removed],
+            [BatchOp(kind="upsert", row=row_key(r.rule_id), data=data_of(r)) for r in changed]
+            + [BatchOp(kind="delete", row=row_key(r.rule_id)) for r in removed],
         )
         counts = Counter(r.record.status for r in after)
         data = _summary_data(registry.id.lower(), registry.name, counts, swept=True)
@@ -241,9 +241,9 @@ class TableHealthStore:
         if before is None:
             return
         if _failing(before):
-            self.table.delete(FAILING, _digest(rule_id))
+            self.table.delete(FAILING, row_key(rule_id))
         self._adjust(registry_of(rule_id), before.registry, Counter({before.record.status: -1}))
-        self.table.delete(registry_partition(rule_id), _digest(rule_id))
+        self.table.delete(registry_partition(rule_id), row_key(rule_id))
 
     def forget_registry(self, registry_id: str) -> None:
         """Drop every row of a deleted registry, their failing copies and its counts."""
