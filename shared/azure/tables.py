@@ -7,12 +7,12 @@ failure goes through :func:`azure_call` like every Azure call. The SDK is import
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from shared.azure.errors import azure_call
-from shared.state.tables import Row, RowChanged, RowExists, RowNotFound, Value
+from shared.state.tables import BatchOp, Row, RowChanged, RowExists, RowNotFound, Value, check_batch
 
 _KEYS = ("PartitionKey", "RowKey")
 
@@ -39,7 +39,12 @@ class AzureTableStore:
 
     @contextmanager
     def _call(self, action: str, partition: str, row: str) -> Iterator[None]:
-        from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
+        from azure.core.exceptions import (
+            HttpResponseError,
+            ResourceExistsError,
+            ResourceModifiedError,
+            ResourceNotFoundError,
+        )
 
         where = f"{self.name}/{partition}/{row}"
         with azure_call(f"{action} {where}"):  # anything else: AzureRejected / UpstreamServiceError
@@ -51,6 +56,10 @@ class AzureTableStore:
                 raise RowChanged(where) from None
             except ResourceNotFoundError:
                 raise RowNotFound(where) from None
+            except HttpResponseError as exc:  # a transaction's failure names the operation's own error code
+                if getattr(exc, "error_code", None) in ("ResourceNotFound", "EntityNotFound"):
+                    raise RowNotFound(where) from None
+                raise
 
     @staticmethod
     def _entity(partition: str, row: str, data: Mapping[str, Value]) -> dict[str, Any]:
@@ -121,3 +130,19 @@ class AzureTableStore:
         with self._call("delete", partition, row):
             # The SDK treats 404 as done; a stale ETag is 412 (ResourceModifiedError).
             self._client().delete_entity(partition, row, etag=etag, match_condition=condition)
+
+    def batch(self, partition: str, ops: Sequence[BatchOp]) -> None:
+        """One ``submit_transaction`` (an entity-group transaction); nothing is sent for no operations."""
+        from azure.data.tables import UpdateMode
+
+        check_batch(ops)
+        if not ops:
+            return
+        operations: list[Any] = [
+            ("upsert", self._entity(partition, op.row, op.data), {"mode": UpdateMode.REPLACE})
+            if op.kind == "upsert"
+            else ("delete", {"PartitionKey": partition, "RowKey": op.row})
+            for op in ops
+        ]
+        with self._call("batch", partition, f"({len(ops)} rows)"):
+            self._client().submit_transaction(operations)

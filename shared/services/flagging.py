@@ -64,8 +64,19 @@ class HealthRecorder:
 
     def record(self, registry: Registry, rule: CacheRule, verdict: Verdict, *, cause: str) -> Flag | None:
         """Store the verdict; publish RuleUnhealthy/RuleRecovered when it changed. ``cause``: sweep id or event id."""
-        now = self.clock()
         previous = self.store.get(rule.id)
+        flag, row = self.assess(registry, rule, verdict, previous, cause=cause)
+        if row is not previous:
+            self.store.put(row)
+        return flag
+
+    def assess(
+        self, registry: Registry, rule: CacheRule, verdict: Verdict, previous: HealthRow | None, *, cause: str
+    ) -> tuple[Flag | None, HealthRow]:
+        """Publish the flag the change from ``previous`` calls for and answer the row to remember: ``previous``
+        itself when nothing changed (so an unchanged fleet writes no rows). The caller stores it after this returns,
+        which keeps publish-before-store when it writes a whole registry's rows at once."""
+        now = self.clock()
         before = previous.record if previous else None
         decision = rule_flag(before, verdict, now=now, reminder_seconds=self.reminder_seconds)
         record = next_record(before, verdict, decision, now=now)
@@ -100,19 +111,17 @@ class HealthRecorder:
                 cause=cause,
             )
         if previous is not None and previous.record == record and previous.message == verdict.message:
-            return flag  # nothing new to remember: a sweep of an unchanged fleet writes no rows
-        self.store.put(
-            HealthRow(
-                rule_id=rule.id,
-                subscription_id=registry.subscription_id,
-                registry=registry.name,
-                name=rule.name,
-                record=record,
-                message=verdict.message,
-                checked_at=now,
-            )
+            return flag, previous
+        row = HealthRow(
+            rule_id=rule.id,
+            subscription_id=registry.subscription_id,
+            registry=registry.name,
+            name=rule.name,
+            record=record,
+            message=verdict.message,
+            checked_at=now,
         )
-        return flag
+        return flag, row
 
     def warn_expiring(
         self, subject: str, verdict: Verdict, *, version: str, rules: Sequence[str], cause: str

@@ -1,5 +1,8 @@
 """Checking one registry in a sweep: two lists, then a verdict per rule from the sweep's caches, recorded once.
 
+The registry's stored rows are read in one query and what changed is written back in Table batches, so judging N
+rules costs a few storage calls, not N reads and N writes.
+
 Every verdict goes through :func:`shared.domain.health.judge_rule` and :class:`HealthRecorder`, the same path the
 event handlers take, so the sweep has no notion of health or of "changed" of its own.
 """
@@ -17,7 +20,7 @@ from shared.domain.flags import FlagType
 from shared.domain.health import Reason, SecretState, Verdict, judge_rule
 from shared.domain.models import CredentialSet, Registry
 from shared.domain.sweeps import RegistryReport
-from shared.services.flagging import HealthRecorder, HealthRow, HealthStore
+from shared.services.flagging import HealthRecorder, HealthRow
 from shared.services.ports import Registries
 from shared.services.sweep_facts import SweepFacts
 from shared.services.sweep_heal import SweepHealer
@@ -33,31 +36,12 @@ class SecretIndexSink(Protocol):
 
 
 class RegistryHealthRows(Protocol):
+    """The recorder's store, read and written a registry at a time (one query, then batched writes)."""
+
     def registry_rows(self, registry_id: str) -> list[HealthRow]: ...
-    def forget(self, rule_id: str) -> None: ...
-
-
-class _Prefetched:
-    """A registry's stored rows read in one query up front, so judging N rules costs N writes, not N reads too.
-
-    A row an event handler writes meanwhile is seen as it was: at worst a flag is sent twice with the same id.
-    """
-
-    def __init__(self, store: HealthStore, rows: Sequence[HealthRow]) -> None:
-        self.store = store
-        self.rows = {r.rule_id.lower(): r for r in rows}
-
-    def get(self, rule_id: str) -> HealthRow | None:
-        return self.rows.get(rule_id.lower())
-
-    def put(self, row: HealthRow) -> None:
-        self.store.put(row)
-
-    def secret_warned(self, secret_uri: str, version: str) -> bool:
-        return self.store.secret_warned(secret_uri, version)
-
-    def mark_secret_warned(self, secret_uri: str, version: str) -> None:
-        self.store.mark_secret_warned(secret_uri, version)
+    def save_registry(
+        self, registry: Registry, *, before: Sequence[HealthRow], after: Sequence[HealthRow]
+    ) -> None: ...
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -66,8 +50,8 @@ class RegistryCheck:
     recorder: HealthRecorder
     warn_seconds: float
     healer: SweepHealer | None = None  # set when AUTO_HEAL is on
+    rows: RegistryHealthRows
     index: SecretIndexSink | None = None
-    rows: RegistryHealthRows | None = None  # the recorder's store, when it can read a registry's rows at once
     clock: Callable[[], float] = time.time
 
     def check(
@@ -87,17 +71,6 @@ class RegistryCheck:
                 error=str(exc),
             )
 
-    def _recorder(self, stored: Sequence[HealthRow] | None) -> HealthRecorder:
-        if stored is None:
-            return self.recorder
-        base = self.recorder
-        return HealthRecorder(
-            store=_Prefetched(base.store, stored),
-            publisher=base.publisher,
-            reminder_seconds=base.reminder_seconds,
-            clock=base.clock,
-        )
-
     def _check(
         self, registry: Registry, facts: SweepFacts, *, sweep_id: str, meter: RequestMeter
     ) -> RegistryReport:
@@ -107,8 +80,9 @@ class RegistryCheck:
             self.index.replace_registry(registry, sets)
         healed = self.healer.heal(registry, sets, facts) if self.healer is not None else []
         by_name = {s.name.lower(): s for s in sets}
-        stored = self.rows.registry_rows(registry.id) if self.rows is not None else None
-        recorder = self._recorder(stored)
+        stored = self.rows.registry_rows(registry.id)
+        previous = {r.rule_id.lower(): r for r in stored}
+        after: list[HealthRow] = []
         now = self.clock()
         raised = cleared = unhealthy = 0
         expiring: dict[tuple[str, str], tuple[Verdict, str, list[str]]] = {}
@@ -116,7 +90,10 @@ class RegistryCheck:
             rule_facts = facts.rule_facts(rule, by_name)
             verdict = judge_rule(rule_facts, now=now, warn_seconds=self.warn_seconds)
             unhealthy += verdict.failing
-            flag = recorder.record(registry, rule, verdict, cause=sweep_id)
+            flag, row = self.recorder.assess(
+                registry, rule, verdict, previous.get(rule.id.lower()), cause=sweep_id
+            )
+            after.append(row)
             if flag is not None:
                 cleared += flag.type is FlagType.RULE_RECOVERED
                 raised += flag.type is FlagType.RULE_UNHEALTHY
@@ -125,13 +102,10 @@ class RegistryCheck:
                 key = (str(verdict.secret_uri).lower(), version)
                 entry = expiring.setdefault(key, (verdict, rule_facts.credential_set.id, []))
                 entry[2].append(rule.id)
-        if self.rows is not None and stored is not None:  # rules deleted since: their verdicts go too
-            listed = {r.id.lower() for r in rules}
-            for row in stored:
-                if row.rule_id.lower() not in listed:
-                    self.rows.forget(row.rule_id)
+        # Flags went out above, before the rows that remember them: a failed write re-sends them (same ids).
+        self.rows.save_registry(registry, before=stored, after=after)
         for (_, version), (verdict, subject, rule_ids) in expiring.items():
-            if recorder.warn_expiring(subject, verdict, version=version, rules=rule_ids, cause=sweep_id):
+            if self.recorder.warn_expiring(subject, verdict, version=version, rules=rule_ids, cause=sweep_id):
                 raised += 1
         return RegistryReport(
             registry=registry.id,

@@ -1,7 +1,8 @@
 """``GET /api/health``: the stored verdicts, failing first, a page at a time, with a summary of what was selected.
 
 It answers from Table storage only (the rows every sweep and event handler write), never from Azure, so it is cheap
-to poll and shows the same state to every instance.
+to poll and shows the same state to every instance. A page reads the failing rules, the per-registry counts and only
+the registries its healthy rows come from, so its cost follows the failing rules and the page, not the fleet.
 """
 
 from __future__ import annotations
@@ -20,8 +21,27 @@ MAX_SKIP = 10**9  # a page offset; larger is refused (and the document says so)
 _ORDER = {Status.UNHEALTHY: 0, Status.WARNING: 1, Status.HEALTHY: 2}
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RegistryHealth:
+    """A registry's rules counted by status (kept beside its rows, so a summary never reads the rows)."""
+
+    registry_id: str
+    registry: str
+    healthy: int
+    warning: int
+    unhealthy: int
+
+
 class HealthRows(Protocol):
-    def rows(self, *, status: Status | None = None, registry: str | None = None) -> list[HealthRow]: ...
+    def summaries(self, registry: str | None = None) -> list[RegistryHealth]:
+        """Every registry's counts (or the one named ``registry``)."""
+        ...
+
+    def failing(self, registry: str | None = None) -> list[HealthRow]:
+        """Every Unhealthy and Warning row (of the registry named ``registry``), unordered."""
+        ...
+
+    def registry_rows(self, registry_id: str) -> list[HealthRow]: ...
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -50,18 +70,6 @@ class HealthPage:
     last_sweep: SweepResult | None
 
 
-def summarise(rows: Sequence[HealthRow]) -> HealthSummary:
-    def count(status: Status) -> int:
-        return sum(1 for r in rows if r.record.status is status)
-
-    return HealthSummary(
-        rules=len(rows),
-        healthy=count(Status.HEALTHY),
-        warning=count(Status.WARNING),
-        unhealthy=count(Status.UNHEALTHY),
-    )
-
-
 def ordered(rows: Sequence[HealthRow]) -> list[HealthRow]:
     """Unhealthy, then Warning, then Healthy; within each by registry and rule name (a stable order for paging)."""
     return sorted(
@@ -82,13 +90,55 @@ class HealthReporter:
         self.clock = clock
 
     def page(self, query: HealthQuery) -> HealthPage:
-        selected = ordered(self.rows.rows(status=query.status, registry=query.registry))
+        """Failing rows from their own partition, then healthy rows by position in the per-registry counts."""
+        wanted = [s for s in Status if query.status in (None, s)]
+        failing: list[HealthRow] = []
+        if Status.UNHEALTHY in wanted or Status.WARNING in wanted:
+            failing = ordered([r for r in self.rows.failing(query.registry) if r.record.status in wanted])
+        registries: list[RegistryHealth] = []
+        if Status.HEALTHY in wanted:
+            registries = sorted(
+                self.rows.summaries(query.registry), key=lambda s: (s.registry.lower(), s.registry_id.lower())
+            )
+        healthy = sum(s.healthy for s in registries)
+        summary = HealthSummary(
+            rules=len(failing) + healthy,
+            healthy=healthy,
+            warning=sum(1 for r in failing if r.record.status is Status.WARNING),
+            unhealthy=sum(1 for r in failing if r.record.status is Status.UNHEALTHY),
+        )
         end = query.skip + query.top
+        rows = failing[query.skip : end]
+        if len(rows) < query.top:
+            rows += self._healthy(
+                registries, start=max(0, query.skip - len(failing)), count=query.top - len(rows)
+            )
         return HealthPage(
             generated_at=self.clock(),
             query=query,
-            summary=summarise(selected),
-            rows=selected[query.skip : end],
-            next_skip=end if end < len(selected) else None,
+            summary=summary,
+            rows=rows,
+            next_skip=end if end < summary.rules else None,
             last_sweep=self.last_sweep(),
         )
+
+    def _healthy(self, registries: Sequence[RegistryHealth], *, start: int, count: int) -> list[HealthRow]:
+        """``count`` healthy rows from position ``start``: the counts say which registries hold them, so only
+        those registries' partitions are read."""
+        found: list[HealthRow] = []
+        offset = 0
+        for registry in registries:
+            if len(found) >= count:
+                break
+            if offset + registry.healthy > start:
+                rows = ordered(
+                    [
+                        r
+                        for r in self.rows.registry_rows(registry.registry_id)
+                        if r.record.status is Status.HEALTHY
+                    ]
+                )
+                begin = max(0, start - offset)
+                found += rows[begin : begin + count - len(found)]
+            offset += registry.healthy
+        return found

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from shared.state.tables import Row, RowChanged, RowExists, RowNotFound, Value
+from shared.state.tables import BatchOp, Row, RowChanged, RowExists, RowNotFound, Value, check_batch
 
 
 class MemoryTableStore:
@@ -64,3 +64,15 @@ class MemoryTableStore:
             if etag is not None and current.etag != etag:
                 raise RowChanged(f"{partition}/{row}")
             del self._rows[(partition, row)]
+
+    def batch(self, partition: str, ops: Sequence[BatchOp]) -> None:
+        check_batch(ops)
+        with self._lock:
+            missing = [op.row for op in ops if op.kind == "delete" and (partition, op.row) not in self._rows]
+            if missing:
+                raise RowNotFound(f"{partition}/{missing[0]}")
+            for op in ops:
+                if op.kind == "delete":
+                    del self._rows[(partition, op.row)]
+                else:
+                    self._write(partition, op.row, op.data)

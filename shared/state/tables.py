@@ -7,9 +7,9 @@ errors, so ``shared.state`` never sees an SDK type. ``shared.azure.tables`` adap
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
 
 # Table storage property types the app stores (no binary, no datetime: timestamps are epoch seconds).
 Value = str | int | float | bool | None
@@ -39,6 +39,28 @@ class Row:
     etag: str
 
 
+# Table storage's limit on one entity-group transaction (Microsoft: "Performing entity group transactions").
+MAX_BATCH = 100
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BatchOp:
+    """One write of a batch: ``upsert`` creates or replaces the row with ``data``; ``delete`` needs the row there."""
+
+    kind: Literal["upsert", "delete"]
+    row: str
+    data: Mapping[str, Value] = field(default_factory=dict)
+
+
+def check_batch(ops: Sequence[BatchOp]) -> None:
+    """The service's own limits, enforced the same way by every adapter: at most :data:`MAX_BATCH` operations,
+    each row at most once."""
+    if len(ops) > MAX_BATCH:
+        raise ValueError(f"a batch holds at most {MAX_BATCH} operations, not {len(ops)}")
+    if len({op.row for op in ops}) != len(ops):
+        raise ValueError("a batch names each row at most once")
+
+
 class TableStore(Protocol):
     def get(self, partition: str, row: str) -> Row | None: ...
 
@@ -65,4 +87,10 @@ class TableStore(Protocol):
 
     def delete(self, partition: str, row: str, *, etag: str | None = None) -> None:
         """Delete the row (only as read with ``etag`` when given: else :class:`RowChanged`); absent is done."""
+        ...
+
+    def batch(self, partition: str, ops: Sequence[BatchOp]) -> None:
+        """Apply every operation to one partition in one entity-group transaction: all or nothing. A ``delete`` of
+        an absent row fails the whole batch with :class:`RowNotFound` (the service's rule, unlike :meth:`delete`);
+        more than :data:`MAX_BATCH` operations or a row named twice is a ``ValueError`` before anything is sent."""
         ...

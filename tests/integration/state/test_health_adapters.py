@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from shared.azure.clients import AzureClients
 from shared.config import Settings
+from shared.domain.flags import HealthRecord
 from shared.domain.health import HEALTHY, Reason, Status, Verdict
 from shared.domain.models import CacheRule, Registry
 from shared.services.container import build_services
+from shared.services.flagging import HealthRow
+from shared.services.sweep_report import HealthQuery, HealthReporter
 from tests.support.azurite import Azurite, start_azurite
 from tests.support.emulator import Emulator, start_emulator
+from tests.unit.state.test_tables_and_leases import check_batch_semantics
 
 TOPIC = "health"
 REG = Registry(
@@ -113,3 +118,45 @@ def test_secret_warnings_are_remembered_across_processes(
     other = build_services(settings(emulator, azurite, monkeypatch, "hadapt2"))
     assert other.health_store.secret_warned(uri, "v1")
     assert not other.health_store.secret_warned(uri, "v2")
+
+
+def test_table_batches_on_azurite_keep_the_ports_semantics(
+    services_env: tuple[Emulator, Azurite], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulator, azurite = services_env
+    services = build_services(settings(emulator, azurite, monkeypatch, "hadapt3"))
+    check_batch_semantics(services.health_store.table)
+
+
+def test_a_registry_saved_in_batches_pages_failing_first_from_azurite(
+    services_env: tuple[Emulator, Azurite], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulator, azurite = services_env
+    services = build_services(settings(emulator, azurite, monkeypatch, "hadapt4"))
+    store = services.health_store
+    rows = [
+        HealthRow(
+            rule_id=f"{REG.id}/cacheRules/r{i:03d}",
+            subscription_id="s1",
+            registry="reg1",
+            name=f"r{i:03d}",
+            record=HealthRecord(
+                status=Status.UNHEALTHY if i % 50 == 7 else Status.HEALTHY,
+                reason=Reason.ACCESS_MISSING if i % 50 == 7 else None,
+                since=1.0,
+            ),
+            message="",
+            checked_at=2.0,
+        )
+        for i in range(150)
+    ]
+    store.save_registry(REG, before=[], after=rows)
+    store.save_registry(REG, before=rows, after=rows[:140])  # ten rules deleted since
+    page = HealthReporter(rows=store, last_sweep=lambda: None).page(HealthQuery(top=5))
+    assert [r.name for r in page.rows] == ["r007", "r057", "r107", "r000", "r001"]
+    assert (page.summary.rules, page.summary.unhealthy, page.next_skip) == (140, 3, 5)
+    healed = [
+        replace(r, record=HealthRecord(status=Status.HEALTHY, reason=None, since=3.0)) for r in rows[:140]
+    ]
+    store.save_registry(REG, before=rows[:140], after=healed)
+    assert store.failing() == [] and store.summaries()[0].healthy == 140

@@ -6,7 +6,7 @@ import pytest
 
 from shared.state.leases import TableLeaseStore
 from shared.state.memory import MemoryTableStore
-from shared.state.tables import RowChanged, RowExists, RowNotFound
+from shared.state.tables import MAX_BATCH, BatchOp, RowChanged, RowExists, RowNotFound, TableStore
 
 
 def test_insert_is_conditional_and_every_write_changes_the_etag() -> None:
@@ -58,3 +58,31 @@ def test_a_lease_is_exclusive_until_released_or_expired() -> None:
     assert leases.try_acquire("reg/cacheRules/x", "two", 10), "an expired lease is taken over"
     leases.release("reg/cacheRules/x", "two")
     assert leases.try_acquire("reg/cacheRules/x", "three", 10)
+
+
+def check_batch_semantics(store: TableStore) -> None:
+    """One entity-group transaction: all or nothing, one partition, the service's limits. Shared with the Azurite
+    test of the Azure adapter so both adapters are held to the same rules."""
+    store.insert("p", "keep", {"a": 0})
+    store.insert("p", "old", {"a": 0})
+    store.batch("p", [BatchOp(kind="upsert", row="new", data={"a": 1}), BatchOp(kind="delete", row="old")])
+    assert {r.row: r.data["a"] for r in store.query("p")} == {"keep": 0, "new": 1}
+
+    with pytest.raises(RowNotFound):  # deleting an absent row refuses the whole batch
+        store.batch(
+            "p", [BatchOp(kind="upsert", row="keep", data={"a": 9}), BatchOp(kind="delete", row="gone")]
+        )
+    assert {r.row: r.data["a"] for r in store.query("p")} == {"keep": 0, "new": 1}
+
+    with pytest.raises(ValueError, match="at most 100"):
+        store.batch("p", [BatchOp(kind="upsert", row=f"r{i}", data={}) for i in range(MAX_BATCH + 1)])
+    with pytest.raises(ValueError, match="at most once"):
+        store.batch("p", [BatchOp(kind="upsert", row="x", data={}), BatchOp(kind="delete", row="x")])
+    store.batch("p", [BatchOp(kind="upsert", row=f"r{i:03d}", data={"i": i}) for i in range(MAX_BATCH)])
+    assert len(store.query("p")) == 2 + MAX_BATCH
+    store.batch("p", [])  # nothing to do
+    assert store.get("q", "new") is None  # the partition named is the only one written
+
+
+def test_a_batch_is_all_or_nothing_within_the_service_limits() -> None:
+    check_batch_semantics(MemoryTableStore())

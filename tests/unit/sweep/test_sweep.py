@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace
 
 import pytest
 
 from shared.azure.metering import RequestMeter
-from shared.domain.errors import AutopilotError, SweepNotFound, ValidationFailed
+from shared.domain.errors import AutopilotError, SweepNotFound, UpstreamServiceError, ValidationFailed
 from shared.domain.flags import FlagType
 from shared.domain.health import Status
 from shared.domain.models import CredentialHealth, Registry
@@ -19,6 +20,7 @@ from shared.services.sweep import decode_message, encode_message
 from shared.services.sweep_scope import SweepScope
 from shared.state.health import TableHealthStore
 from shared.state.memory import MemoryTableStore
+from shared.state.tables import BatchOp
 from tests.fakes.azure import FakeAzure
 from tests.unit.sweep.world import Counted, World
 
@@ -365,17 +367,24 @@ def test_auto_heal_reapplies_a_pinned_set_at_a_newer_version_never_an_older_one(
     assert world.azure.writes == []
 
 
-def test_a_registrys_stored_verdicts_are_read_in_one_query_not_one_per_rule() -> None:
+def test_a_registrys_verdicts_are_read_in_one_query_and_written_in_batches_not_one_call_per_rule() -> None:
     world = World()
     world.azure.add_vault("vaultpol")
     registry = world.azure.add_registry("reg1")
     creds = world.credential_set(registry, "creds", "vaultpol")
-    for i in range(50):
-        world.rule(registry, f"r{i:02d}", creds)
+    for i in range(150):
+        world.rule(registry, f"r{i:03d}", creds)
     table_calls: Counter[str] = Counter()
     world.health = TableHealthStore(Counted(world.health_table, table_calls))
     world.service().start(trigger="timer")
-    assert (table_calls["get"], table_calls["query"], table_calls["upsert"]) == (0, 1, 50)
+    # One query for the stored rows, one read of the registry's counts; 150 new rows in 2 transactions (at most
+    # 100 each); the counts once.
+    assert (table_calls["query"], table_calls["get"]) == (1, 1)
+    assert (table_calls["batch"], table_calls["upsert"], table_calls["insert"]) == (2, 1, 0)
+    assert len(world.health.rows()) == 150
+    table_calls.clear()
+    world.service().start(trigger="timer")  # nothing changed: nothing written
+    assert (table_calls["batch"], table_calls["upsert"], table_calls["delete"]) == (0, 0, 0)
 
 
 def test_a_deleted_rules_verdict_leaves_the_health_rows() -> None:
@@ -428,3 +437,30 @@ def test_auto_heal_grants_nobody_when_the_set_was_recreated_after_the_sweep_read
     )
     assert healer.heal(registry, [stale], facts) == []
     assert world.azure.writes == []
+
+
+class FailingBatches(MemoryTableStore):
+    """Table storage refusing every batch (``fail`` set): the rows of a registry cannot be stored."""
+
+    fail = True
+
+    def batch(self, partition: str, ops: Sequence[BatchOp]) -> None:
+        if self.fail:
+            raise UpstreamServiceError("batch health: Table storage answered 503")
+        super().batch(partition, ops)
+
+
+def test_flags_go_out_before_the_batched_rows_so_a_lost_write_resends_the_same_flag() -> None:
+    table = FailingBatches()
+    world = World(health_table=table)
+    regs = fleet(world)
+    first = world.service().start(trigger="timer")
+    sent = {f.id for f in world.publisher.of(FlagType.RULE_UNHEALTHY)}
+    assert len(sent) == 7 and world.health.rows() == []
+    assert {f.registry for f in first.failures} >= {regs["regmissing"].name, regs["regok"].name}
+    table.fail = False
+    world.service().start(trigger="timer")
+    again = [f.id for f in world.publisher.of(FlagType.RULE_UNHEALTHY)][7:]
+    assert set(again) == sent  # the same CloudEvent ids: subscribers drop the repeats
+    world.service().start(trigger="timer")
+    assert len(world.publisher.of(FlagType.RULE_UNHEALTHY)) == 14  # remembered now: nothing new
