@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from shared.api import sweep_views, views
 from shared.api.auth import PRINCIPAL_HEADER, require_role
@@ -27,9 +28,19 @@ from shared.domain.requests import (
 from shared.domain.sweeps import SweepStatus
 from shared.services import deadline
 from shared.services.audit import caused_by, http_cause
-from shared.services.container import Services, get_services
 
-Handler = Callable[[ApiRequest, Services], ApiResponse]
+# The container imports every service module: it is imported and built on the first request, not with the app.
+if TYPE_CHECKING:
+    from shared.services.container import Services
+
+Handler = Callable[[ApiRequest, "Services"], ApiResponse]
+
+
+def process_services() -> Services:
+    """The worker's services, imported and wired on first use so importing the app stays cheap."""
+    from shared.services.container import get_services
+
+    return get_services()
 
 
 def _name(request: ApiRequest, what: str) -> str:
@@ -183,7 +194,10 @@ HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def dispatch(
-    handlers: Mapping[str, Handler], request: ApiRequest, *, services: Callable[[], Services] = get_services
+    handlers: Mapping[str, Handler],
+    request: ApiRequest,
+    *,
+    services: Callable[[], Services] = process_services,
 ) -> ApiResponse:
     """Run the template's handler for the request's method, or answer 405 naming the methods it offers."""
     handler = handlers.get(request.method)
@@ -197,7 +211,7 @@ def dispatch(
 
 
 def run(
-    handler: Handler, request: ApiRequest, *, services: Callable[[], Services] = get_services
+    handler: Handler, request: ApiRequest, *, services: Callable[[], Services] = process_services
 ) -> ApiResponse:
     """Authorise, then run ``handler`` with the process's services; errors become problem details."""
 
