@@ -218,3 +218,20 @@ def test_a_create_that_reuses_a_set_does_not_wait_for_the_sets_lease() -> None:
     assert world.rules.put("demoregistry", second).created
     assert [s.name for s in world.lookup.registries.list_credential_sets(registry)] == [shared.name]
 
+
+def test_a_waiting_request_retries_the_lease_at_least_every_200_ms() -> None:
+    clock = Clock()
+    store = TableLeaseStore(MemoryTableStore(), now=clock)
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock.now += seconds
+
+    locks = ProvisioningLocks(store, ttl_seconds=60, wait_seconds=5, sleep=sleep, clock=clock)
+    assert store.try_acquire("reg/cacheRules/x", "other", 60)
+    with pytest.raises(ResourceBusy), locks.hold("reg/cacheRules/x"):
+        pass
+
+    assert slept[:3] == [0.05, 0.1, 0.2]
+    assert max(slept) == 0.2
