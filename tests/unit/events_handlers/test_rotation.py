@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 from shared.domain.errors import AutopilotError
 from shared.domain.flags import FlagType
+from shared.domain.models import CredentialSet, Registry
 from tests.fakes.azure import DNS, SUB, FakeAzure, FakeRegistries
 from tests.unit.events_handlers.conftest import SUB2, Events, keyvault_event, latest, resource_event
 
@@ -155,3 +159,26 @@ def test_a_rule_made_outside_the_app_is_indexed_by_its_event_and_forgotten_by_it
     events.deliver(resource_event("Delete", rule.id, f"{OP}/cacheRules/delete"))
     assert [r.name for r in events.index.rules_using(reg1.id, "pinned")] == ["ubuntu"]
 
+
+def test_the_sets_are_rotated_concurrently_each_under_the_events_cause(
+    events: Events, azure: FakeAzure
+) -> None:
+    """Both sets' reads must be in flight together (sequentially the barrier breaks); audit keeps the event id."""
+    _, new = _two_registries(events, azure)
+    together = threading.Barrier(2, timeout=10)
+    met: set[str] = set()
+    original = events.registries.get_credential_set
+
+    def meet(registry: Registry, name: str) -> CredentialSet | None:
+        if name not in met:  # each set's first read waits for the other set's
+            met.add(name)
+            with contextlib.suppress(threading.BrokenBarrierError):
+                together.wait()
+        return original(registry, name)
+
+    events.registries.get_credential_set = meet  # type: ignore[method-assign]
+    event = keyvault_event("SecretNewVersionCreated", "creds-kv", "pass", new)
+    assert events.deliver(event) == ["handled"]
+    assert not together.broken
+    updates = [e for e in events.audit.read(since=0) if e.action == "credentialSet.update"]
+    assert len(updates) == 2 and {e.cause["eventId"] for e in updates} == {event["id"]}
