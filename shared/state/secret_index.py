@@ -211,10 +211,12 @@ class SecretIndex:
         elif stored is not None and stored.data.get("GrantedPrincipal") == cs.principal_id:
             grant = {key: stored.data.get(key) for key in grant}
         current = self._uses(cs)
-        if previous is not None:
-            for key in self._uses(previous.as_credential_set()).keys() - current.keys():
-                self.table.delete(*key)
+        before = self._uses(previous.as_credential_set()) if previous is not None else {}
+        for key in before.keys() - current.keys():
+            self.table.delete(*key)
         for (partition, row), (field, uri) in current.items():
+            if before.get((partition, row)) == (field, uri):
+                continue  # only what changed is written: a re-applied or re-seen set costs one read
             self.table.upsert(
                 partition,
                 row,
@@ -226,7 +228,9 @@ class SecretIndex:
                     "Field": field,
                 },
             )
-        self.table.upsert(_set_partition(registry.id), _digest(cs.name), {**_set_data(registry, cs), **grant})
+        data = {**_set_data(registry, cs), **grant}
+        if stored is None or any(stored.data.get(key) != value for key, value in data.items()):
+            self.table.upsert(_set_partition(registry.id), _digest(cs.name), data)
 
     def put_rule(self, registry_id: str, rule: CacheRule) -> None:
         self.table.upsert(
