@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from shared.api import sweep_views, views
+from shared.api import views
 from shared.api.auth import PRINCIPAL_HEADER, require_role
 from shared.api.dashboard import HTML, dashboard_page
 from shared.api.http import ApiRequest, ApiResponse, handle, json_body, problem
@@ -156,6 +156,8 @@ def delete_credential_set(request: ApiRequest, services: Services) -> ApiRespons
 
 def start_sweep(request: ApiRequest, services: Services) -> ApiResponse:
     """200 with the result when the sweep ran here; 202 and its URL when it was fanned out over the queue."""
+    from shared.api import sweep_views  # with the sweep's services, on first use (cold start)
+
     result = services.sweeps.start(trigger="http")
     location = {"Location": sweep_views.sweep_location(result.sweep_id)}
     status = 200 if result.status is SweepStatus.COMPLETED else 202
@@ -163,11 +165,15 @@ def start_sweep(request: ApiRequest, services: Services) -> ApiResponse:
 
 
 def get_sweep(request: ApiRequest, services: Services) -> ApiResponse:
+    from shared.api import sweep_views
+
     result = services.sweeps.result(request.route_params.get("id", ""))
     return ApiResponse(status=200, body=sweep_views.sweep_view(result))
 
 
 def get_health(request: ApiRequest, services: Services) -> ApiResponse:
+    from shared.api import sweep_views
+
     query = sweep_views.parse_health_query(request.params)
     return ApiResponse(status=200, body=sweep_views.health_view(services.health_report.page(query)))
 

@@ -7,8 +7,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-# Built or imported on first use only: the container imports every service module, dispatch every event handler.
-DEFERRED = ("shared.services.container", "shared.events.dispatch", "shared.services.rotation", "shared.azure")
+# Built or imported on first use only: the container imports every service module, dispatch every event handler,
+# the sweep's views its services.
+DEFERRED = (
+    "shared.services.container",
+    "shared.events.dispatch",
+    "shared.services.rotation",
+    "shared.services.sweep",
+    "shared.services.flagging",
+    "shared.api.sweep_views",
+    "shared.azure",
+)
 
 
 def test_importing_function_app_defers_the_container_and_the_event_modules() -> None:
