@@ -9,8 +9,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from shared.api import sweep_views, views
+from shared.api import views
 from shared.api.auth import PRINCIPAL_HEADER, require_role
 from shared.api.dashboard import HTML, dashboard_page
 from shared.api.http import ApiRequest, ApiResponse, handle, json_body
@@ -27,9 +28,19 @@ from shared.domain.requests import (
 from shared.domain.sweeps import SweepStatus
 from shared.services import deadline
 from shared.services.audit import caused_by, http_cause
-from shared.services.container import Services, get_services
 
-Handler = Callable[[ApiRequest, Services], ApiResponse]
+# The container imports every service module: it is imported and built on the first request, not with the app.
+if TYPE_CHECKING:
+    from shared.services.container import Services
+
+Handler = Callable[[ApiRequest, "Services"], ApiResponse]
+
+
+def process_services() -> Services:
+    """The worker's services, imported and wired on first use so importing the app stays cheap."""
+    from shared.services.container import get_services
+
+    return get_services()
 
 
 def _name(request: ApiRequest, what: str) -> str:
@@ -145,6 +156,8 @@ def delete_credential_set(request: ApiRequest, services: Services) -> ApiRespons
 
 def start_sweep(request: ApiRequest, services: Services) -> ApiResponse:
     """200 with the result when the sweep ran here; 202 and its URL when it was fanned out over the queue."""
+    from shared.api import sweep_views  # with the sweep's services, on first use (cold start)
+
     result = services.sweeps.start(trigger="http")
     location = {"Location": sweep_views.sweep_location(result.sweep_id)}
     status = 200 if result.status is SweepStatus.COMPLETED else 202
@@ -152,11 +165,15 @@ def start_sweep(request: ApiRequest, services: Services) -> ApiResponse:
 
 
 def get_sweep(request: ApiRequest, services: Services) -> ApiResponse:
+    from shared.api import sweep_views
+
     result = services.sweeps.result(request.route_params.get("id", ""))
     return ApiResponse(status=200, body=sweep_views.sweep_view(result))
 
 
 def get_health(request: ApiRequest, services: Services) -> ApiResponse:
+    from shared.api import sweep_views
+
     query = sweep_views.parse_health_query(request.params)
     return ApiResponse(status=200, body=sweep_views.health_view(services.health_report.page(query)))
 
@@ -183,7 +200,10 @@ HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def dispatch(
-    handlers: Mapping[str, Handler], request: ApiRequest, *, services: Callable[[], Services] = get_services
+    handlers: Mapping[str, Handler],
+    request: ApiRequest,
+    *,
+    services: Callable[[], Services] = process_services,
 ) -> ApiResponse:
     """Run the template's handler for the request's method, or answer 405 naming the methods it offers.
 
@@ -202,7 +222,7 @@ def dispatch(
 
 
 def run(
-    handler: Handler, request: ApiRequest, *, services: Callable[[], Services] = get_services
+    handler: Handler, request: ApiRequest, *, services: Callable[[], Services] = process_services
 ) -> ApiResponse:
     """Authorise, then run ``handler`` with the process's services; errors become problem details."""
 

@@ -96,10 +96,13 @@ class CredentialSetWrites:
         self, registry: Registry, creds: CredentialsSpec, reuse: CredentialSet | None, rollback: Rollback
     ) -> CredentialSet:
         """The set a new rule uses: ``reuse``, one a concurrent request made meanwhile, or a new one. A failed
-        set of the app's own at that name (left by a crashed or failed request) is deleted and made anew."""
+        set of the app's own at that name (left by a crashed or failed request) is deleted and made anew.
+
+        Reusing a set changes nothing on it, so only a create takes the set's lease: concurrent creates that
+        share a set do not queue behind one another."""
+        if reuse is not None:
+            return reuse
         with self.locks.hold(set_lock_key(registry.id, creds.credential_set_name)):
-            if reuse is not None:
-                return reuse
             existing = self.registries.get_credential_set(registry, creds.credential_set_name)
             if existing is not None and failed(existing):
                 self._remove_failed(registry, existing)

@@ -98,6 +98,11 @@ class Lease:
 
 _held: ContextVar[tuple[Lease, ...]] = ContextVar("held_leases", default=())
 
+# A waiting request retries a held lease after 50 ms, doubling to at most 200 ms: leases guard one set's or rule's
+# few writes (typically well under a second), so a 1 s cap left waiters idle long after the lease was released.
+_FIRST_BACKOFF = 0.05
+_MAX_BACKOFF = 0.2
+
 
 class ProvisioningLocks:
     """Serialises work on one resource: a local lock for this worker, then a lease shared by every instance.
@@ -143,7 +148,7 @@ class ProvisioningLocks:
     def _acquire(self, store: LeaseStore, key: str) -> Lease:
         owner = uuid.uuid4().hex
         ends = self.clock() + deadline.bound(self.wait_seconds, clock=self.clock)
-        delay = 0.05
+        delay = _FIRST_BACKOFF
         while not store.try_acquire(key, owner, self.ttl_seconds):
             if self.clock() >= ends:
                 left = store.expires_in(key)
@@ -154,7 +159,7 @@ class ProvisioningLocks:
                     extensions={"retryAfterSeconds": retry},
                 )
             self.sleep(min(delay, max(ends - self.clock(), 0.0)))
-            delay = min(delay * 2, 1.0)
+            delay = min(delay * 2, _MAX_BACKOFF)
         return Lease(self, store, key, owner)
 
     def fence(self, doing: str) -> None:

@@ -81,6 +81,10 @@ class ResourceEvents:
             current = self.registries.get_credential_set(registry, name)
             if current is None:
                 return "gone"
+            if self.index.granted(registry.id, current):
+                # Same identity, same vaults, already granted (e.g. the app's own PATCH): one read, no vault read.
+                self.index.put(registry, current)
+                return "checked"
             previous = self.index.get(registry.id, name)
             granted: list[str] = []
             if current.principal_id:
@@ -99,7 +103,7 @@ class ResourceEvents:
                     principalId=previous.principal_id,
                     vaults=cleaned,
                 )
-            self.index.put(registry, current)
+            self.index.put(registry, current, granted=bool(current.principal_id))
             if granted:
                 self.publisher.publish(
                     [access_granted_flag(registry, current, granted, cause=cause, now=self.clock())]
@@ -128,12 +132,16 @@ class ResourceEvents:
         return "revoked"
 
     def rule_written(self, acr: AcrResource) -> str:
-        """Index the set the rule uses (it may be new to the index)."""
+        """Index the rule and the set it uses (either may be new to the index)."""
         registry = self._registry(acr)
         if registry is None:
             return "outOfScope"
         rule = self.registries.get_cache_rule(registry, acr.name or "")
-        name = rule.credential_set_name if rule else None
+        if rule is None:
+            self.index.remove_rule(registry.id, acr.name or "")
+            return "checked"
+        self.index.put_rule(registry.id, rule)
+        name = rule.credential_set_name
         if name is None:
             return "checked"
         found = self.registries.get_credential_set(registry, name)
@@ -143,4 +151,5 @@ class ResourceEvents:
 
     def rule_deleted(self, acr: AcrResource) -> str:
         self.health_store.forget(acr.resource_id)
+        self.index.remove_rule(acr.registry_id, acr.name or "")
         return "forgotten"

@@ -1,7 +1,7 @@
 """Keeping the secret index current: provisioning writes through it, and a cold index is rebuilt by one scan.
 
-:class:`IndexingRegistries` wraps the ``Registries`` port, so every credential-set write the app makes (HTTP API,
-rollback or event handler) updates the index as it happens; resource events cover the writes others make.
+:class:`IndexingRegistries` wraps the ``Registries`` port, so every credential-set and cache-rule write the app makes
+(HTTP API, rollback or event handler) updates the index as it happens; resource events cover the writes others make.
 """
 
 from __future__ import annotations
@@ -26,13 +26,16 @@ class SetIndexer:
         """Rebuild a cold index from one scan of every registry in scope (a warm one costs no ARM call)."""
         if self.index.warm:
             return
-        count = 0
+        sets = rules = 0
         for registry in self.registries.list_registries():
             for cs in self.registries.list_credential_sets(registry):
                 self.index.put(registry, cs)
-                count += 1
+                sets += 1
+            for rule in self.registries.list_cache_rules(registry):
+                self.index.put_rule(registry.id, rule)
+                rules += 1
         self.index.mark_built()
-        event(log, logging.INFO, "SecretIndexRebuilt", credentialSets=count)
+        event(log, logging.INFO, "SecretIndexRebuilt", credentialSets=sets, cacheRules=rules)
 
     def uses_of(self, vault: str, secret: str) -> list[SecretUse]:
         self.ensure_warm()
@@ -52,22 +55,41 @@ class SetIndexer:
         return list(seen.values())
 
     def rules_using(self, registry: Registry, set_name: str) -> list[CacheRule]:
-        return [
-            r
-            for r in self.registries.list_cache_rules(registry)
-            if (r.credential_set_name or "").lower() == set_name.lower()
-        ]
+        """From the index, not ARM: a rotation of N sets would otherwise list N registries' rules."""
+        self.ensure_warm()
+        return self.index.rules_using(registry.id, set_name)
 
 
 class IndexingRegistries(RegistriesDecorator):
-    """A ``Registries`` that indexes each credential set it creates or updates.
+    """A ``Registries`` that indexes each credential set and cache rule it creates or updates, and each rule it
+    deletes.
 
-    Deletes are left to the resource event, which still needs the indexed identity to remove its grants.
+    Set deletes are left to the resource event, which still needs the indexed identity to remove its grants.
     """
 
     def __init__(self, inner: Registries, index: SecretIndex) -> None:
         super().__init__(inner)
         self.index = index
+
+    def create_cache_rule(
+        self, registry: Registry, name: str, *, source: str, target: str, credential_set_id: str | None
+    ) -> CacheRule:
+        made = self.inner.create_cache_rule(
+            registry, name, source=source, target=target, credential_set_id=credential_set_id
+        )
+        self.index.put_rule(registry.id, made)
+        return made
+
+    def set_cache_rule_credential_set(
+        self, registry: Registry, name: str, credential_set_id: str | None
+    ) -> CacheRule:
+        updated = self.inner.set_cache_rule_credential_set(registry, name, credential_set_id)
+        self.index.put_rule(registry.id, updated)
+        return updated
+
+    def delete_cache_rule(self, registry: Registry, name: str) -> None:
+        self.inner.delete_cache_rule(registry, name)
+        self.index.remove_rule(registry.id, name)
 
     def create_credential_set(
         self, registry: Registry, name: str, *, login_server: str, username_uri: str, password_uri: str

@@ -1,8 +1,10 @@
 """Which credential sets use which Key Vault secret, in Table storage: a rotation reads it instead of listing ARM.
 
-Two kinds of rows: one per credential set (partition ``set-{registry digest}``: its registry, identity and secret
-URIs) and one per secret use (partition ``vault-{vault}``: secret name, field, pinned version, the set it belongs to).
-A ``meta`` row says the index was built by a full scan, so a cold index is rebuilt once and a warm one trusted.
+Three kinds of rows: one per credential set (partition ``set-{registry digest}``: its registry, identity, secret
+URIs and the identity and vaults last granted), one per secret use (partition ``vault-{vault}``: secret name, field,
+pinned version, the set it belongs to) and one per cache rule (partition ``rules-{registry digest}``: the set it uses,
+so a rotation records its rules' verdicts without listing them). A ``meta`` row says the index was built by a full
+scan, so a cold index is rebuilt once and a warm one trusted.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shared.domain.models import CredentialSet, Registry, SecretUri
+from shared.domain.models import CacheRule, CredentialSet, Registry, SecretUri
 from shared.domain.secrets import parse_secret_uri
 from shared.state.tables import Row, TableStore, Value
 
 _META = "meta"
-_BUILT = "built"
+_BUILT = "built-with-rules"  # renamed when rule rows were added: an index built before them is rebuilt once
 
 
 def _digest(text: str) -> str:
@@ -30,6 +32,22 @@ def _set_partition(registry_id: str) -> str:
 
 def _vault_partition(vault: str) -> str:
     return "vault-" + vault.lower()
+
+
+def _rules_partition(registry_id: str) -> str:
+    return "rules-" + _digest(registry_id)
+
+
+def _rule(row: Row) -> CacheRule:
+    d = row.data
+    return CacheRule(
+        id=str(d.get("RuleId") or ""),
+        name=str(d.get("Name") or ""),
+        source_repository=str(d.get("Source") or ""),
+        target_repository=str(d.get("Target") or ""),
+        credential_set_id=str(d.get("SetId") or "") or None,
+        provisioning_state=str(d.get("State") or "") or None,
+    )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -136,6 +154,20 @@ class SecretIndex:
     def in_vault(self, vault: str) -> list[SecretUse]:
         return [use for _, use in self._vault_uses(vault)]
 
+    def rules_using(self, registry_id: str, set_name: str) -> list[CacheRule]:
+        """The registry's indexed cache rules that use the set ``set_name``."""
+        rules = (_rule(r) for r in self.table.query(_rules_partition(registry_id)))
+        return [r for r in rules if (r.credential_set_name or "").lower() == set_name.lower()]
+
+    def granted(self, registry_id: str, cs: CredentialSet) -> bool:
+        """True when ``cs``'s identity was granted on every vault its secrets are in (recorded by ``put``)."""
+        row = self.table.get(_set_partition(registry_id), _digest(cs.name))
+        if row is None or not cs.principal_id:
+            return False
+        principal = str(row.data.get("GrantedPrincipal") or "")
+        vaults = set(str(row.data.get("GrantedVaults") or "").split(","))
+        return principal.lower() == cs.principal_id.lower() and self._vaults(cs) <= vaults
+
     def _vault_uses(self, vault: str) -> list[tuple[str, SecretUse]]:
         return [
             (
@@ -165,14 +197,26 @@ class SecretIndex:
             )
         return found
 
-    def put(self, registry: Registry, cs: CredentialSet) -> None:
-        """Index ``cs`` as it is now (its previous secret uses are dropped)."""
-        previous = self.get(registry.id, cs.name)
+    def _vaults(self, cs: CredentialSet) -> set[str]:
+        return {uri.vault.lower() for _, uri in self._uses(cs).values()}
+
+    def put(self, registry: Registry, cs: CredentialSet, *, granted: bool = False) -> None:
+        """Index ``cs`` as it is now (its previous secret uses are dropped). ``granted``: its identity was just
+        granted on its vaults; otherwise the grant recorded for the same identity is kept, and another's dropped."""
+        stored = self.table.get(_set_partition(registry.id), _digest(cs.name))
+        previous = _indexed(stored) if stored else None
+        grant: dict[str, Value] = {"GrantedPrincipal": None, "GrantedVaults": None}
+        if granted:
+            grant = {"GrantedPrincipal": cs.principal_id, "GrantedVaults": ",".join(sorted(self._vaults(cs)))}
+        elif stored is not None and stored.data.get("GrantedPrincipal") == cs.principal_id:
+            grant = {key: stored.data.get(key) for key in grant}
         current = self._uses(cs)
-        if previous is not None:
-            for key in self._uses(previous.as_credential_set()).keys() - current.keys():
-                self.table.delete(*key)
+        before = self._uses(previous.as_credential_set()) if previous is not None else {}
+        for key in before.keys() - current.keys():
+            self.table.delete(*key)
         for (partition, row), (field, uri) in current.items():
+            if before.get((partition, row)) == (field, uri):
+                continue  # only what changed is written: a re-applied or re-seen set costs one read
             self.table.upsert(
                 partition,
                 row,
@@ -184,7 +228,26 @@ class SecretIndex:
                     "Field": field,
                 },
             )
-        self.table.upsert(_set_partition(registry.id), _digest(cs.name), _set_data(registry, cs))
+        data = {**_set_data(registry, cs), **grant}
+        if stored is None or any(stored.data.get(key) != value for key, value in data.items()):
+            self.table.upsert(_set_partition(registry.id), _digest(cs.name), data)
+
+    def put_rule(self, registry_id: str, rule: CacheRule) -> None:
+        self.table.upsert(
+            _rules_partition(registry_id),
+            _digest(rule.name),
+            {
+                "RuleId": rule.id,
+                "Name": rule.name,
+                "Source": rule.source_repository,
+                "Target": rule.target_repository,
+                "SetId": rule.credential_set_id,
+                "State": rule.provisioning_state,
+            },
+        )
+
+    def remove_rule(self, registry_id: str, name: str) -> None:
+        self.table.delete(_rules_partition(registry_id), _digest(name))
 
     def remove(self, registry_id: str, name: str) -> IndexedSet | None:
         """Forget a credential set; returns what was indexed of it (its identity, to revoke), or None."""
@@ -197,8 +260,10 @@ class SecretIndex:
         return previous
 
     def drop_registry(self, registry_id: str) -> list[IndexedSet]:
-        """Forget every credential set of a registry; returns them."""
+        """Forget every credential set and cache rule of a registry; returns the sets."""
         sets = self.registry_sets(registry_id)
         for indexed in sets:
             self.remove(registry_id, indexed.name)
+        for rule in self.table.query(_rules_partition(registry_id)):
+            self.table.delete(rule.partition, rule.row)
         return sets

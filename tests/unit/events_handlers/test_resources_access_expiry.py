@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from shared.domain.flags import FlagType
+from shared.domain.models import CredentialSet, Registry
 from tests.fakes.azure import DNS, FakeAzure
 from tests.unit.events_handlers.conftest import Events, build, keyvault_event, latest, resource_event
 
@@ -116,3 +117,42 @@ def test_an_old_version_expiring_spares_sets_that_follow_the_latest(events: Even
     azure.add_secret("creds-kv", "pass")
     events.deliver(keyvault_event("SecretExpired", "creds-kv", "pass", old))
     assert events.published.flags == []
+
+
+class _Refused:
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"access.{name} was called")
+
+
+def test_the_event_of_the_apps_own_write_reads_the_set_once_and_no_vault(
+    events: Events, azure: FakeAzure
+) -> None:
+    """Issue 13: the Resources event of each rotation's PATCH read the set and the vault; the grant was in place."""
+    _setup(events, azure)
+    registry = azure.registries["reg1"]
+    one = azure.sets[("reg1", "one")]
+    write = resource_event("Write", one.id, f"{OP}/credentialSets/write")
+    assert events.deliver(write) == ["handled"]  # first seen: grant checked (already there) and recorded
+    events.registries.update_credential_set(
+        registry,
+        "one",
+        username_uri=f"{KV}/user",
+        password_uri=f"{KV}/pass/{latest(azure, 'creds-kv', 'pass')}",
+    )
+    access, events.services.resources.access = events.services.resources.access, _Refused()  # type: ignore[assignment]
+    azure.writes.clear()
+    reads: list[str] = []
+    get_set = events.registries.get_credential_set
+
+    def counted(registry: Registry, name: str) -> CredentialSet | None:
+        reads.append(name)
+        return get_set(registry, name)
+
+    events.registries.get_credential_set = counted  # type: ignore[method-assign]
+    assert events.deliver(resource_event("Write", one.id, f"{OP}/credentialSets/write")) == ["handled"]
+    assert reads == ["one"] and azure.writes == []
+
+    events.services.resources.access = access  # another identity or vault is granted again
+    azure.sets[("reg1", "one")] = replace(azure.sets[("reg1", "one")], principal_id="new-principal")
+    events.deliver(resource_event("Write", one.id, f"{OP}/credentialSets/write"))
+    assert "new-principal" in _principals(azure)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 from shared.domain.errors import AutopilotError
 from shared.domain.flags import FlagType
-from tests.fakes.azure import DNS, SUB, FakeAzure
-from tests.unit.events_handlers.conftest import SUB2, Events, keyvault_event, latest
+from shared.domain.models import CredentialSet, Registry
+from tests.fakes.azure import DNS, SUB, FakeAzure, FakeRegistries
+from tests.unit.events_handlers.conftest import SUB2, Events, keyvault_event, latest, resource_event
 
 KV = f"https://creds-kv{DNS}/secrets"
+OP = "Microsoft.ContainerRegistry/registries"
 
 
 def _two_registries(events: Events, azure: FakeAzure) -> tuple[str, str]:
@@ -97,7 +102,7 @@ def test_a_warm_index_rotates_without_listing_and_a_cold_one_is_rebuilt_once(
     events: Events, azure: FakeAzure
 ) -> None:
     _, new = _two_registries(events, azure)
-    events.index.table.delete("meta", "built")  # type: ignore[attr-defined]
+    events.index.table.delete("meta", "built-with-rules")  # type: ignore[attr-defined]
     listed = 0
     original = events.registries.list_credential_sets
 
@@ -114,3 +119,66 @@ def test_a_warm_index_rotates_without_listing_and_a_cold_one_is_rebuilt_once(
         keyvault_event("SecretNewVersionCreated", "creds-kv", "pass", latest(azure, "creds-kv", "pass"))
     )
     assert listed == 2
+
+
+def _no_lists(events: Events) -> None:
+    def refused(*args: object) -> object:
+        raise AssertionError("a warm index lists nothing")
+
+    for name in ("list_registries", "list_credential_sets", "list_cache_rules"):
+        setattr(events.registries, name, refused)
+
+
+def test_a_warm_index_records_each_rules_verdict_without_listing_rules(
+    events: Events, azure: FakeAzure
+) -> None:
+    """Issue 13: each set's verdict cost one cache-rule list per set; the index now says which rules use it."""
+    _, new = _two_registries(events, azure)
+    events.services.rotation.indexer.ensure_warm()
+    _no_lists(events)
+    azure.secrets.pop(("creds-kv", "user"))  # the sets stay unhealthy, so each of their rules is flagged
+    events.deliver(keyvault_event("SecretNewVersionCreated", "creds-kv", "pass", new))
+    unhealthy = events.published.of(FlagType.RULE_UNHEALTHY.value)
+    assert sorted(f.data["cacheRule"] for f in unhealthy) == ["nginx", "ubuntu"]
+
+
+def test_a_rule_made_outside_the_app_is_indexed_by_its_event_and_forgotten_by_its_delete(
+    events: Events, azure: FakeAzure
+) -> None:
+    _two_registries(events, azure)
+    reg1 = azure.registries["reg1"]
+    outside = FakeRegistries(azure)  # not the app's (indexing) port: someone else's write
+    pinned = azure.sets[("reg1", "pinned")]
+    rule = outside.create_cache_rule(
+        reg1, "alpine", source="docker.io/library/alpine", target="alpine", credential_set_id=pinned.id
+    )
+    assert [r.name for r in events.index.rules_using(reg1.id, "pinned")] == ["ubuntu"]
+    events.deliver(resource_event("Write", rule.id, f"{OP}/cacheRules/write"))
+    assert sorted(r.name for r in events.index.rules_using(reg1.id, "pinned")) == ["alpine", "ubuntu"]
+    outside.delete_cache_rule(reg1, "alpine")
+    events.deliver(resource_event("Delete", rule.id, f"{OP}/cacheRules/delete"))
+    assert [r.name for r in events.index.rules_using(reg1.id, "pinned")] == ["ubuntu"]
+
+
+def test_the_sets_are_rotated_concurrently_each_under_the_events_cause(
+    events: Events, azure: FakeAzure
+) -> None:
+    """Both sets' reads must be in flight together (sequentially the barrier breaks); audit keeps the event id."""
+    _, new = _two_registries(events, azure)
+    together = threading.Barrier(2, timeout=10)
+    met: set[str] = set()
+    original = events.registries.get_credential_set
+
+    def meet(registry: Registry, name: str) -> CredentialSet | None:
+        if name not in met:  # each set's first read waits for the other set's
+            met.add(name)
+            with contextlib.suppress(threading.BrokenBarrierError):
+                together.wait()
+        return original(registry, name)
+
+    events.registries.get_credential_set = meet  # type: ignore[method-assign]
+    event = keyvault_event("SecretNewVersionCreated", "creds-kv", "pass", new)
+    assert events.deliver(event) == ["handled"]
+    assert not together.broken
+    updates = [e for e in events.audit.read(since=0) if e.action == "credentialSet.update"]
+    assert len(updates) == 2 and {e.cause["eventId"] for e in updates} == {event["id"]}

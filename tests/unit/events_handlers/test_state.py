@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -122,3 +123,46 @@ def test_the_index_follows_a_set_to_other_secrets_and_forgets_it() -> None:
     assert [u.pinned_version for u in index.uses_of("creds-kv", "other")] == [None]
     assert index.remove(registry.id, "one") is not None
     assert index.in_vault("creds-kv") == [] and index.get(registry.id, "one") is None
+
+
+class CountingTable(MemoryTableStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def upsert(self, partition: str, row: str, data: Any) -> Any:
+        self.writes += 1
+        return super().upsert(partition, row, data)
+
+    def delete(self, partition: str, row: str, *, etag: str | None = None) -> None:
+        self.writes += 1
+        super().delete(partition, row, etag=etag)
+
+
+def test_the_index_writes_only_what_changed_and_keeps_the_grant_of_the_same_identity() -> None:
+    """A rotation and its Resources event put the same set again: that costs reads of the index, not writes."""
+    registry = Registry(
+        id="/subscriptions/s/r/reg1", name="reg1", subscription_id="s", resource_group="rg", login_server="x"
+    )
+    table = CountingTable()
+    index = SecretIndex(table, dns_suffix=DNS)
+    kv = f"https://creds-kv{DNS}/secrets"
+    cs = CredentialSet(
+        id=registry.id + "/credentialSets/one",
+        name="one",
+        login_server="docker.io",
+        username_secret_uri=f"{kv}/user",
+        password_secret_uri=f"{kv}/pass/{'a' * 32}",
+        principal_id="p1",
+        tenant_id="t",
+    )
+    index.put(registry, cs, granted=True)
+    assert index.granted(registry.id, cs)
+    table.writes = 0
+    index.put(registry, cs)
+    assert table.writes == 0
+    index.put(registry, replace(cs, password_secret_uri=f"{kv}/pass/{'b' * 32}"))
+    assert table.writes == 2  # the password's use row and the set row
+    assert index.granted(registry.id, cs), "same identity, same vault: the grant still stands"
+    index.put(registry, replace(cs, principal_id="p2"))
+    assert not index.granted(registry.id, replace(cs, principal_id="p2"))

@@ -13,7 +13,7 @@ from shared.api.problems import status_of
 from shared.domain.errors import AutopilotError, DeadlineExceeded, LeaseLost, ProvisioningFailed, ResourceBusy
 from shared.domain.requests import CacheRuleSpec, parse_cache_rule
 from shared.services import deadline
-from shared.services.locks import ProvisioningLocks
+from shared.services.locks import ProvisioningLocks, set_lock_key
 from shared.services.rollback import Rollback
 from shared.state.leases import TableLeaseStore
 from shared.state.memory import MemoryTableStore
@@ -192,3 +192,46 @@ def test_the_next_request_finishes_what_a_crashed_one_left(world: World) -> None
 
     assert world.azure.writes == ["create cacheRule ubuntu"], "the set and grant are reused, nothing doubled"
     assert state.credential_set is not None and state.credential_set.principal_id == left.principal_id
+
+
+def test_a_create_that_reuses_a_set_does_not_wait_for_the_sets_lease() -> None:
+    """Issue 13: creates sharing one healthy set ran one at a time, each holding the set's lease to change nothing."""
+    clock = Clock()
+    world, store = _leased_world(clock)
+    world.rules.put("demoregistry", _spec(world))
+    registry = world.azure.registries["demoregistry"]
+    (shared,) = world.lookup.registries.list_credential_sets(registry)
+    assert store.try_acquire(set_lock_key(registry.id, shared.name), "another create", 60)
+    second = parse_cache_rule(
+        {
+            "sourceRepository": "docker.io/library/nginx",
+            "targetRepository": "nginx",
+            "credentials": {
+                "usernameSecretUri": shared.username_secret_uri,
+                "passwordSecretUri": shared.password_secret_uri,
+            },
+        },
+        name="nginx",
+        rules=world.secret_rules,
+    )
+
+    assert world.rules.put("demoregistry", second).created
+    assert [s.name for s in world.lookup.registries.list_credential_sets(registry)] == [shared.name]
+
+
+def test_a_waiting_request_retries_the_lease_at_least_every_200_ms() -> None:
+    clock = Clock()
+    store = TableLeaseStore(MemoryTableStore(), now=clock)
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock.now += seconds
+
+    locks = ProvisioningLocks(store, ttl_seconds=60, wait_seconds=5, sleep=sleep, clock=clock)
+    assert store.try_acquire("reg/cacheRules/x", "other", 60)
+    with pytest.raises(ResourceBusy), locks.hold("reg/cacheRules/x"):
+        pass
+
+    assert slept[:3] == [0.05, 0.1, 0.2]
+    assert max(slept) == 0.2
