@@ -26,6 +26,7 @@ from typing import Any
 
 import requests
 
+from bench.bench_sweep import run_sweep
 from bench.figures import log_cost, read_floor_seconds
 from tests.e2e.conftest import REPO_ROOT, SUBSCRIPTION, app_env
 from tests.support.azurite import start_azurite
@@ -106,17 +107,6 @@ def _status_mb(pid: int, field: str) -> int:
     return int(fields[field].split()[0]) // 1024
 
 
-def _sweep(url: str) -> dict[str, Any]:
-    started = requests.post(f"{url}/api/sweeps", timeout=WAIT_SECONDS)
-    assert started.status_code in (200, 202), started.text
-    result: dict[str, Any] = started.json()
-    deadline = time.monotonic() + WAIT_SECONDS
-    while result["status"] != "Completed" and time.monotonic() < deadline:
-        time.sleep(0.5)
-        result = requests.get(f"{url}{started.headers['Location']}", timeout=60).json()
-    return result
-
-
 def _health_unhealthy(url: str) -> int:
     answer = requests.get(f"{url}/api/health", params={"status": "Unhealthy", "top": 1}, timeout=60)
     answer.raise_for_status()
@@ -129,7 +119,7 @@ def _run_sweep(
     """One sweep measured; returns its wall time in seconds."""
     with _peak_rss(host.process.pid) as memory:
         started = time.perf_counter()
-        result = _sweep(host.url)
+        result = run_sweep(host.url, wait_seconds=WAIT_SECONDS)
         wall = time.perf_counter() - started
     cost = log_cost(emulator.requests_log())
     floor = read_floor_seconds(cost.arm_reads)

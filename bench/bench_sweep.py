@@ -25,11 +25,12 @@ FLEETS = tuple(
 WAIT_SECONDS = 600
 
 
-def _sweep(url: str) -> dict[str, Any]:
-    started = requests.post(f"{url}/api/sweeps", timeout=WAIT_SECONDS)
+def run_sweep(url: str, *, wait_seconds: float = WAIT_SECONDS) -> dict[str, Any]:
+    """POST /api/sweeps on a devhost and, when it fanned out (202), follow its Location until Completed."""
+    started = requests.post(f"{url}/api/sweeps", timeout=wait_seconds)
     assert started.status_code in (200, 202), started.text
     result: dict[str, Any] = started.json()
-    deadline = time.monotonic() + WAIT_SECONDS
+    deadline = time.monotonic() + wait_seconds
     while result["status"] != "Completed" and time.monotonic() < deadline:
         time.sleep(0.5)
         result = requests.get(f"{url}{started.headers['Location']}", timeout=60).json()
@@ -79,7 +80,7 @@ def main() -> None:
                     ).raise_for_status()
                     for name, host in (("sweep_in_process", inproc), ("sweep_fanned_out", fanned)):
                         started = time.perf_counter()
-                        result = _sweep(host.url)
+                        result = run_sweep(host.url)
                         _figure(name, registries, rules, result, (time.perf_counter() - started) * 1000)
 
 
