@@ -597,7 +597,7 @@ def _schemas() -> Json:
         "ValidationResult": _validation_result(),
         "AuditEntry": _audit_entry(),
         "AuditLog": _object(
-            "Audit entries, oldest first.",
+            "The newest audit entries (at most 1,000), oldest first.",
             {
                 "value": _array(_ref("AuditEntry"), "The entries."),
                 "count": {"type": "integer", "minimum": 0, "description": "How many there are."},

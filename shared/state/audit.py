@@ -64,20 +64,22 @@ class AuditLog:
         )
 
     def read(self, *, since: float, resource: str | None = None, limit: int = 1000) -> list[AuditEntry]:
-        """Entries at or after ``since`` (at most MAX_DAYS back), oldest first; ``resource`` matches an ID prefix."""
+        """The newest ``limit`` entries at or after ``since`` (at most MAX_DAYS back), oldest first; ``resource``
+        matches an ID prefix. Newest, because a busy log must not hide the change that was just made."""
         now = self.now()
         start = max(since, now - MAX_DAYS * 86400)
         prefix = resource.lower().rstrip("/") if resource else None
-        found: list[AuditEntry] = []
-        day = datetime.fromtimestamp(start, tz=UTC).date()
-        while day <= datetime.fromtimestamp(now, tz=UTC).date() and len(found) < limit:
-            for row in self.table.query("day-" + day.strftime("%Y%m%d")):
+        newest_first: list[AuditEntry] = []
+        first_day = datetime.fromtimestamp(start, tz=UTC).date()
+        day = datetime.fromtimestamp(now, tz=UTC).date()
+        while day >= first_day and len(newest_first) < limit:
+            for row in reversed(self.table.query("day-" + day.strftime("%Y%m%d"))):
                 d = row.data
                 when = float(d.get("Time") or 0)
                 target = str(d.get("Resource") or "")
                 if when < start or (prefix and not target.lower().startswith(prefix)):
                     continue
-                found.append(
+                newest_first.append(
                     AuditEntry(
                         time=when,
                         cause=_loads(d.get("Cause")) or {},
@@ -87,5 +89,7 @@ class AuditLog:
                         after=_loads(d.get("After")),
                     )
                 )
-            day += timedelta(days=1)
-        return found[:limit]
+                if len(newest_first) == limit:
+                    break
+            day -= timedelta(days=1)
+        return newest_first[::-1]

@@ -11,7 +11,7 @@ from shared.domain.errors import ValidationFailed
 from shared.domain.models import CredentialSet, Registry
 from shared.domain.requests import parse_audit_query
 from shared.services.audit import AuditedVaults, Auditor, caused_by
-from shared.state.audit import AuditLog
+from shared.state.audit import AuditEntry, AuditLog
 from shared.state.idempotency import AlreadyInProgress, TableIdempotencyStore, run_once
 from shared.state.memory import MemoryTableStore
 from shared.state.secret_index import SecretIndex
@@ -166,3 +166,20 @@ def test_the_index_writes_only_what_changed_and_keeps_the_grant_of_the_same_iden
     assert index.granted(registry.id, cs), "same identity, same vault: the grant still stands"
     index.put(registry, replace(cs, principal_id="p2"))
     assert not index.granted(registry.id, replace(cs, principal_id="p2"))
+
+
+def test_a_busy_audit_log_answers_its_newest_entries_oldest_first() -> None:
+    """Reading oldest-first up to the limit hid the change just made once a vault had 1,000 older entries."""
+    clock = {"now": 10 * 86400.0}
+    audit = AuditLog(MemoryTableStore(), now=lambda: clock["now"])
+    vault = "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv"
+    for i in range(30):
+        clock["now"] = 10 * 86400.0 + i * 3600  # over two days
+        audit.append(
+            AuditEntry(
+                time=clock["now"], cause={"n": str(i)}, action="a", resource=vault, before=None, after=None
+            )
+        )
+    latest = audit.read(since=0, resource=vault, limit=5)
+    assert [e.cause["n"] for e in latest] == ["25", "26", "27", "28", "29"]
+    assert len(audit.read(since=0, resource=vault)) == 30
