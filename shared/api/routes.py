@@ -499,7 +499,13 @@ ROUTES: tuple[Route, ...] = (
         operation_id="listAudit",
         summary="What the app changed in Azure, and what caused each change",
         tag=AUDIT_TAG,
-        success=(Success(status=200, description="The newest audit entries (at most 1,000), oldest first.", schema="AuditLog"),),
+        success=(
+            Success(
+                status=200,
+                description="The newest audit entries (at most 1,000), oldest first.",
+                schema="AuditLog",
+            ),
+        ),
         errors=(400, *AUTH_ONLY),
         query=("AuditSince", "AuditResource"),
     ),
