@@ -12,29 +12,17 @@ from shared.azure.clients import AzureClients
 from shared.config import Settings
 from shared.domain.flags import HealthRecord
 from shared.domain.health import HEALTHY, Reason, Status, Verdict
-from shared.domain.models import CacheRule, Registry
 from shared.services.container import build_services
 from shared.services.flagging import HealthRow
 from shared.services.sweep_report import HealthQuery, HealthReporter
+from tests.fakes.models import docker_rule, registry
 from tests.support.azurite import Azurite, start_azurite
 from tests.support.emulator import Emulator, start_emulator
 from tests.unit.state.test_tables_and_leases import check_batch_semantics
 
 TOPIC = "health"
-REG = Registry(
-    id="/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/reg1",
-    name="reg1",
-    subscription_id="s1",
-    resource_group="rg",
-    login_server="reg1.azurecr.io",
-)
-RULE = CacheRule(
-    id=REG.id + "/cacheRules/ubuntu",
-    name="ubuntu",
-    source_repository="docker.io/library/ubuntu",
-    target_repository="ubuntu",
-    credential_set_id=None,
-)
+REG = registry()
+RULE = docker_rule(REG)
 FAILING = Verdict(status=Status.UNHEALTHY, reason=Reason.SECRET_DISABLED, message="version v1 is disabled")
 
 

@@ -8,23 +8,11 @@ import pytest
 
 from shared.domain.flags import Flag, FlagType
 from shared.domain.health import HEALTHY, Reason, Status, Verdict
-from shared.domain.models import CacheRule, Registry
 from shared.services.flagging import HealthRecorder, HealthRow
+from tests.fakes.models import docker_rule, registry
 
-REG = Registry(
-    id="/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/reg1",
-    name="reg1",
-    subscription_id="s1",
-    resource_group="rg",
-    login_server="reg1.azurecr.io",
-)
-RULE = CacheRule(
-    id=REG.id + "/cacheRules/ubuntu",
-    name="ubuntu",
-    source_repository="docker.io/library/ubuntu",
-    target_repository="ubuntu",
-    credential_set_id=REG.id + "/credentialSets/creds",
-)
+REG = registry()
+RULE = docker_rule(REG, credential_set="creds")
 ACCESS = Verdict(status=Status.UNHEALTHY, reason=Reason.ACCESS_MISSING, message="no get")
 HOUR = 3600.0
 
