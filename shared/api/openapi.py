@@ -687,6 +687,12 @@ def _parameters() -> Json:
         "HealthRegistry": _query_parameter(
             "Only rules of this registry.", {"type": "string", "pattern": REGISTRY_PATTERN}, name="registry"
         ),
+        "Cleanup": _query_parameter(
+            "Also delete the credential set the app made for this rule (named after its upstream and secrets), "
+            "with its identity's grants, when no other rule uses it. A set a user named stays.",
+            {"type": "string", "enum": ["true", "false"], "default": "false"},
+            name="cleanup",
+        ),
         "Top": _query_parameter(
             "At most this many rules a page.",
             {"type": "integer", "minimum": 1, "maximum": MAX_TOP, "default": MAX_TOP},
@@ -811,19 +817,8 @@ def _operation(op: Route) -> Json:
     for status in sorted(op.errors):
         responses[str(status)] = {"$ref": f"#/components/responses/{PROBLEM_STATUSES[status][0]}"}
     operation: Json = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag]}
-    parameters: list[Json] = [{"$ref": f"#/components/parameters/{p}"} for p in op.query]
-    parameters += [
-        {
-            "name": name,
-            "in": "query",
-            "required": False,
-            "description": description,
-            "schema": {"type": "string", "enum": ["true", "false"], "default": "false"},
-        }
-        for name, description in op.flags
-    ]
-    if parameters:
-        operation["parameters"] = parameters
+    if op.query:
+        operation["parameters"] = [{"$ref": f"#/components/parameters/{p}"} for p in op.query]
     if op.request:
         operation["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(op.request)}}}
     operation["responses"] = dict(sorted(responses.items()))

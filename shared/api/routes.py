@@ -267,7 +267,6 @@ class Route:
     summary: str
     tag: str
     request: str | None = None  # the request body's schema name
-    flags: tuple[tuple[str, str], ...] = ()  # boolean query parameters: (name, description)
     success: tuple[Success, ...]
     errors: tuple[int, ...] = LOOKUP
     query: tuple[str, ...] = ()  # query parameters, by their OpenAPI component name
@@ -376,13 +375,7 @@ ROUTES: tuple[Route, ...] = (
         operation_id="deleteCacheRule",
         summary="Delete a cache rule (with ?cleanup=true, also the credential set the app made for it)",
         tag=RULE_TAG,
-        flags=(
-            (
-                "cleanup",
-                "Also delete the credential set the app made for this rule (named after its upstream and "
-                "secrets), with its identity's grants, when no other rule uses it. A set a user named stays.",
-            ),
-        ),
+        query=("Cleanup",),
         success=_RULE_DELETED,
         errors=LOOKUP + DELETE,
     ),
