@@ -58,9 +58,14 @@ def registry_of(rule_id: str) -> str:
     return rule_id.lower().split("/cacherules/", 1)[0]
 
 
+def partition_of_registry(registry_id: str) -> str:
+    """The partition holding every rule row of one registry."""
+    return REGISTRY_PREFIX + _digest(registry_id)
+
+
 def registry_partition(rule_id: str) -> str:
     """The partition of a rule's row: its registry's."""
-    return REGISTRY_PREFIX + _digest(registry_of(rule_id))
+    return partition_of_registry(registry_of(rule_id))
 
 
 def _failing(row: HealthRow) -> bool:
@@ -179,7 +184,7 @@ class TableHealthStore:
         ]
         self._batched(FAILING, copies)
         self._batched(
-            registry_partition(registry.id + "/cacheRules/x"),
+            partition_of_registry(registry.id),
             [BatchOp(kind="upsert", row=row_key(r.rule_id), data=data_of(r)) for r in changed]
             + [BatchOp(kind="delete", row=row_key(r.rule_id)) for r in removed],
         )
@@ -224,7 +229,7 @@ class TableHealthStore:
         log.warning("Health counts of %s kept changing; its next sweep rewrites them", registry_id)
 
     def registry_rows(self, registry_id: str) -> list[HealthRow]:
-        return [row_of(r) for r in self.table.query(registry_partition(registry_id + "/cacheRules/x"))]
+        return [row_of(r) for r in self.table.query(partition_of_registry(registry_id))]
 
     def secret_warned(self, secret_uri: str, version: str) -> bool:
         return self.table.get(WARNINGS, _digest(f"{secret_uri}/{version}")) is not None
@@ -247,7 +252,7 @@ class TableHealthStore:
 
     def forget_registry(self, registry_id: str) -> None:
         """Drop every row of a deleted registry, their failing copies and its counts."""
-        partition = registry_partition(registry_id + "/cacheRules/x")
+        partition = partition_of_registry(registry_id)
         rows = self.table.query(partition)
         self._batched(FAILING, [BatchOp(kind="delete", row=r.row) for r in rows if _failing(row_of(r))])
         self.table.delete(SUMMARIES, _digest(registry_id))
