@@ -19,7 +19,8 @@
   endpoint, eventTypes, schema, topic, subjectBeginsWith/EndsWith, advancedFilters,
   enableAdvancedFilteringOnArrays, retry policy, maxEventsPerBatch, deliverTwice), GET
   /_emulator/event-subscriptions, PUT /_emulator/topics/{topic}, GET /_emulator/topics/{topic}/events,
-  GET /_emulator/deliveries, GET /_emulator/dead-letters.
+  GET /_emulator/deliveries, POST /_emulator/deliveries/idle {"timeoutSeconds"?} (waits until no delivery is in
+  flight or due; answers {"idle": bool}), GET /_emulator/dead-letters.
 """
 
 from __future__ import annotations
@@ -200,6 +201,7 @@ def register(router: Router) -> None:
         lambda s, r, topic: _tuple(s.events.topic_events(topic)),
     )
     router.add("GET", r"/_emulator/deliveries", lambda s, r: _tuple(s.events.deliveries()))
+    router.add("POST", r"/_emulator/deliveries/idle", lambda s, r: _tuple(s.events.idle(r.json())))
     router.add(
         "PUT",
         r"/_emulator/topics/(?P<topic>[^/]+)",

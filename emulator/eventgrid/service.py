@@ -143,6 +143,14 @@ class EventGrid:
     def deliveries(self) -> tuple[int, Any]:
         return 200, self._engine.attempts()
 
+    def idle(self, body: Any) -> tuple[int, Any]:
+        """Wait (at most ``timeoutSeconds``, 0-300) for the backlog to drain, so a tool measures one burst of events
+        at a time; answers whether it drained."""
+        timeout = (body or {}).get("timeoutSeconds", 30) if isinstance(body, dict) else None
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 <= timeout <= 300:
+            return 400, _arm_error("InvalidRequest", "timeoutSeconds must be a number from 0 to 300")
+        return 200, {"idle": self._engine.wait_idle(float(timeout))}
+
     def dead_letters(self) -> tuple[int, Any]:
         return 200, self._engine.dead_letters()
 

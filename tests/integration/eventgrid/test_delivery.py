@@ -220,3 +220,15 @@ def test_time_to_live_is_applied_at_the_next_scheduled_attempt(
     assert len(webhook.notifications) == 3
     [dead] = eventgrid.dead_letters()[1]
     assert (dead["deadLetterReason"], dead["deliveryAttempts"]) == ("TimeToLiveExceeded", 3)
+
+
+def test_idle_waits_for_the_backlog_and_refuses_a_bad_timeout(eventgrid: EventGrid, webhook: Webhook) -> None:
+    subscribe(eventgrid, webhook)
+    eventgrid.hold_deliveries(True)
+    emit_secret(eventgrid)
+    assert eventgrid.idle({"timeoutSeconds": 0.2}) == (200, {"idle": False})
+    eventgrid.hold_deliveries(False)
+    assert eventgrid.idle({"timeoutSeconds": 10}) == (200, {"idle": True})
+    assert len(webhook.notifications) == 1
+    for bad in ({"timeoutSeconds": -1}, {"timeoutSeconds": "5"}, {"timeoutSeconds": True}, [1]):
+        assert eventgrid.idle(bad)[0] == 400
