@@ -28,9 +28,9 @@ from shared.services.flagging import FlagPublisher, HealthRecorder
 from shared.services.health import HealthWaiter
 from shared.services.locks import ProvisioningLocks, set_lock_key
 from shared.services.ports import Registries, Vaults
-from shared.services.secret_index import SetIndexer
+from shared.services.secret_index import SetIndexer, distinct_sets
 from shared.state.idempotency import IdempotencyStore, run_once
-from shared.state.secret_index import IndexedSet, SecretIndex
+from shared.state.secret_index import IndexedSet, SecretIndex, SecretUse
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class RotationService:
         recorder: HealthRecorder,
         publisher: FlagPublisher,
         dns_suffix: str,
-        parallel: int = 16,
+        parallel: int = 32,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.registries = registries
@@ -100,21 +100,37 @@ class RotationService:
                 version=version,
             )
             return []
-        sets = self.indexer.sets_of(uses)
-        if not sets:
-            return []
-        with ThreadPoolExecutor(max_workers=min(self.parallel, len(sets))) as pool:
+        named = distinct_sets(uses)
+        with ThreadPoolExecutor(max_workers=min(self.parallel, len(named))) as pool:
             # Each set runs in a copy of this context (the audit cause, the deadline); the first failure is raised
-            # once every set has finished, so Event Grid redelivers and the checkpointed ones are skipped.
+            # once every set has finished, so Event Grid redelivers and the checkpointed ones are skipped. Even
+            # the index read that finds a set's registry runs in the pool: one at a time, they were a second
+            # of a hundred-set rotation.
             futures = [
-                pool.submit(contextvars.copy_context().run, self._rotate_one, indexed, view, created, cause)
-                for indexed in sets
+                pool.submit(contextvars.copy_context().run, self._rotate_one, use, view, created, cause)
+                for use in named
             ]
-            return [f.result() for f in futures]
+            done: list[tuple[Rotated, Flag | None]] = []
+            failures: list[Exception] = []
+            for future in futures:
+                try:
+                    if (outcome := future.result()) is not None:
+                        done.append(outcome)
+                except Exception as exc:  # raised below, once the others' flags are out
+                    failures.append(exc)
+        # One publish for every verified set (a hundred sets: one call, not a hundred), failed or not.
+        if flags := [flag for _, flag in done if flag is not None]:
+            self.publisher.publish(flags)
+        if failures:
+            raise failures[0]
+        return [rotated for rotated, _ in done]
 
     def _rotate_one(
-        self, indexed: IndexedSet, view: SecretNewVersionCreated, created: dict[str, float], cause: str
-    ) -> Rotated:
+        self, use: SecretUse, view: SecretNewVersionCreated, created: dict[str, float], cause: str
+    ) -> tuple[Rotated, Flag | None] | None:
+        indexed = self.index.get(use.registry_id, use.set_name)
+        if indexed is None:
+            return None  # forgotten since the secret's uses were read: deleted, nothing to rotate
         step = f"rotate|{view.vault_name}|{view.secret_name}|{(view.version or '').lower()}|{indexed.id}"
         written: list[CredentialSet] = []
         run_once(self.steps, step, functools.partial(self._apply, indexed, view, created, written))
@@ -141,13 +157,13 @@ class RotationService:
                 self.index.put(registry, current)
                 return
             self.locks.fence(f"moving credential set '{current.name}' to the new secret version")
+            # The registries port indexes what it writes (IndexingRegistries): no second index write here.
             updated = self.registries.update_credential_set(
                 registry,
                 current.name,
                 username_uri=username or current.username_secret_uri,
                 password_uri=password or current.password_secret_uri,
             )
-            self.index.put(registry, updated)
             event(
                 log,
                 logging.INFO,
@@ -179,12 +195,13 @@ class RotationService:
 
     def _verify(
         self, indexed: IndexedSet, view: SecretNewVersionCreated, written: bool, cause: str
-    ) -> Rotated:
-        """Wait (bounded) for the service's verdict; flag the set rotated, or each of its rules still unhealthy."""
+    ) -> tuple[Rotated, Flag | None]:
+        """Wait (bounded) for the service's verdict; flag each of its rules still unhealthy, or answer the
+        ``CredentialSetRotated`` flag to publish."""
         registry = indexed.registry
         settled = self.health.await_health(registry, indexed.name)
         if settled is None:
-            return Rotated(credential_set=indexed.id, healthy=False, written=written)
+            return Rotated(credential_set=indexed.id, healthy=False, written=written), None
         healthy = settled.health.healthy
         verdict = (
             HEALTHY
@@ -197,34 +214,27 @@ class RotationService:
                 + (f" ({settled.health.error_code})" if settled.health.error_code else ""),
             )
         )
-        for rule in self.indexer.rules_using(registry, settled.name):
+        for rule in self.index.rules_using(registry.id, settled.name):  # warm: ``rotate`` made sure
             self.recorder.record(registry, rule, verdict, cause=cause)
-        if healthy:
-            self.publisher.publish(
-                [
-                    Flag(
-                        id=flag_id(
-                            FlagType.CREDENTIAL_SET_ROTATED,
-                            settled.id,
-                            view.vault_name,
-                            view.secret_name,
-                            view.version,
-                        ),
-                        type=FlagType.CREDENTIAL_SET_ROTATED,
-                        subject=settled.id,
-                        time=self.clock(),
-                        data={
-                            "registry": registry.name,
-                            "credentialSet": settled.name,
-                            "vault": view.vault_name,
-                            "secret": view.secret_name,
-                            "version": view.version,
-                            "usernameSecretUri": settled.username_secret_uri,
-                            "passwordSecretUri": settled.password_secret_uri,
-                            "status": settled.health.status,
-                            "cause": cause,
-                        },
-                    )
-                ]
-            )
-        return Rotated(credential_set=indexed.id, healthy=healthy, written=written)
+        rotated = Rotated(credential_set=indexed.id, healthy=healthy, written=written)
+        if not healthy:
+            return rotated, None
+        return rotated, Flag(
+            id=flag_id(
+                FlagType.CREDENTIAL_SET_ROTATED, settled.id, view.vault_name, view.secret_name, view.version
+            ),
+            type=FlagType.CREDENTIAL_SET_ROTATED,
+            subject=settled.id,
+            time=self.clock(),
+            data={
+                "registry": registry.name,
+                "credentialSet": settled.name,
+                "vault": view.vault_name,
+                "secret": view.secret_name,
+                "version": view.version,
+                "usernameSecretUri": settled.username_secret_uri,
+                "passwordSecretUri": settled.password_secret_uri,
+                "status": settled.health.status,
+                "cause": cause,
+            },
+        )

@@ -17,6 +17,14 @@ from shared.state.secret_index import IndexedSet, SecretIndex, SecretUse
 log = logging.getLogger(__name__)
 
 
+def distinct_sets(uses: Sequence[SecretUse]) -> list[SecretUse]:
+    """One use per credential set (a set may read the secret as both username and password), first-seen order."""
+    seen: dict[tuple[str, str], SecretUse] = {}
+    for use in uses:
+        seen.setdefault((use.registry_id.lower(), use.set_name.lower()), use)
+    return list(seen.values())
+
+
 class SetIndexer:
     def __init__(self, *, registries: Registries, index: SecretIndex) -> None:
         self.registries = registries
@@ -47,12 +55,8 @@ class SetIndexer:
 
     def sets_of(self, uses: Sequence[SecretUse]) -> list[IndexedSet]:
         """The distinct indexed sets behind ``uses``, in first-seen order."""
-        seen: dict[tuple[str, str], IndexedSet] = {}
-        for use in uses:
-            key = (use.registry_id.lower(), use.set_name.lower())
-            if key not in seen and (found := self.index.get(use.registry_id, use.set_name)) is not None:
-                seen[key] = found
-        return list(seen.values())
+        found = (self.index.get(use.registry_id, use.set_name) for use in distinct_sets(uses))
+        return [indexed for indexed in found if indexed is not None]
 
     def rules_using(self, registry: Registry, set_name: str) -> list[CacheRule]:
         """From the index, not ARM: a rotation of N sets would otherwise list N registries' rules."""

@@ -30,8 +30,10 @@ _ids = itertools.count(1)
 @dataclass
 class Published:
     flags: list[Flag] = field(default_factory=list)
+    calls: int = 0
 
     def publish(self, flags: Sequence[Flag]) -> None:
+        self.calls += 1
         self.flags.extend(flags)
 
     def of(self, type_: str) -> list[Flag]:

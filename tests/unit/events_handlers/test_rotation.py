@@ -88,6 +88,36 @@ def test_a_failure_mid_handler_then_redelivery_resumes_without_double_writes(
     assert len(azure.writes) == 2
 
 
+def test_the_rotated_flags_go_out_in_one_publish_even_when_another_set_fails(
+    events: Events, azure: FakeAzure
+) -> None:
+    """A hundred sets cost one Event Grid call, not a hundred; a set that fails does not hold back the others'."""
+    _, new = _two_registries(events, azure)
+    event = keyvault_event("SecretNewVersionCreated", "creds-kv", "pass", new)
+    assert events.deliver(event) == ["handled"]
+    assert (
+        events.published.calls == 1 and len(events.published.of(FlagType.CREDENTIAL_SET_ROTATED.value)) == 2
+    )
+
+    events.published.flags.clear()
+    events.published.calls = 0
+    azure.add_secret("creds-kv", "pass")
+    newer = latest(azure, "creds-kv", "pass")
+    original = events.registries.update_credential_set
+
+    def pinned_fails(registry: Registry, name: str, **kwargs: str) -> CredentialSet:
+        if name == "pinned":
+            raise AutopilotError("Azure answered 500")
+        return original(registry, name, **kwargs)
+
+    events.registries.update_credential_set = pinned_fails  # type: ignore[method-assign]
+    with contextlib.suppress(AutopilotError):
+        events.deliver(keyvault_event("SecretNewVersionCreated", "creds-kv", "pass", newer))
+        raise AssertionError("the failure must be raised so Event Grid redelivers")
+    rotated = events.published.of(FlagType.CREDENTIAL_SET_ROTATED.value)
+    assert [f.subject.rsplit("/", 1)[-1] for f in rotated] == ["follows"] and events.published.calls == 1
+
+
 def test_a_set_still_unhealthy_after_rotation_flags_its_rules(events: Events, azure: FakeAzure) -> None:
     _, new = _two_registries(events, azure)
     azure.secrets.pop(("creds-kv", "user"))  # the username secret vanished: the service cannot sign in
