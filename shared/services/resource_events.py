@@ -77,13 +77,19 @@ class ResourceEvents:
         name = acr.name or ""
         if registry is None:
             return "outOfScope"
+        # Most of these events are the app's own writes, already indexed and granted: seen without the lease,
+        # they cost one ARM read and one index read. Anything to write is decided again under the lease.
+        seen = self.registries.get_credential_set(registry, name)
+        if seen is None:
+            return "gone"
+        if self.index.settled(registry, seen):
+            return "checked"
         with self.locks.hold(set_lock_key(registry.id, name)):
             current = self.registries.get_credential_set(registry, name)
             if current is None:
                 return "gone"
-            if self.index.granted(registry.id, current):
-                # Same identity, same vaults, already granted (e.g. the app's own PATCH): one read, no vault read.
-                self.index.put(registry, current)
+            if self.index.refresh_if_granted(registry, current):
+                # Same identity, same vaults, already granted (e.g. the app's own PATCH): no vault read.
                 return "checked"
             previous = self.index.get(registry.id, name)
             granted: list[str] = []

@@ -161,12 +161,23 @@ class SecretIndex:
 
     def granted(self, registry_id: str, cs: CredentialSet) -> bool:
         """True when ``cs``'s identity was granted on every vault its secrets are in (recorded by ``put``)."""
-        row = self.table.get(_set_partition(registry_id), _digest(cs.name))
+        return self._granted(self.table.get(_set_partition(registry_id), _digest(cs.name)), cs)
+
+    def _granted(self, row: Row | None, cs: CredentialSet) -> bool:
         if row is None or not cs.principal_id:
             return False
         principal = str(row.data.get("GrantedPrincipal") or "")
         vaults = set(str(row.data.get("GrantedVaults") or "").split(","))
         return principal.lower() == cs.principal_id.lower() and self._vaults(cs) <= vaults
+
+    def refresh_if_granted(self, registry: Registry, cs: CredentialSet) -> bool:
+        """``put`` when ``cs``'s identity holds its recorded grant, else nothing: the check and the write share one
+        read (every write of the app's own comes back as a resource event that asks exactly this)."""
+        stored = self.table.get(_set_partition(registry.id), _digest(cs.name))
+        if not self._granted(stored, cs):
+            return False
+        self._put(registry, cs, granted=False, stored=stored)
+        return True
 
     def _vault_uses(self, vault: str) -> list[tuple[str, SecretUse]]:
         return [
@@ -203,7 +214,25 @@ class SecretIndex:
     def put(self, registry: Registry, cs: CredentialSet, *, granted: bool = False) -> None:
         """Index ``cs`` as it is now (its previous secret uses are dropped). ``granted``: its identity was just
         granted on its vaults; otherwise the grant recorded for the same identity is kept, and another's dropped."""
-        stored = self.table.get(_set_partition(registry.id), _digest(cs.name))
+        self._put(
+            registry,
+            cs,
+            granted=granted,
+            stored=self.table.get(_set_partition(registry.id), _digest(cs.name)),
+        )
+
+    def _put(self, registry: Registry, cs: CredentialSet, *, granted: bool, stored: Row | None) -> None:
+        deletes, upserts = self._changes(registry, cs, granted=granted, stored=stored)
+        for partition, row in deletes:
+            self.table.delete(partition, row)
+        for partition, row, data in upserts:
+            self.table.upsert(partition, row, data)
+
+    def _changes(
+        self, registry: Registry, cs: CredentialSet, *, granted: bool, stored: Row | None
+    ) -> tuple[list[tuple[str, str]], list[tuple[str, str, dict[str, Value]]]]:
+        """The rows to delete and to write so the index says ``cs``; only what changed (a re-applied or re-seen
+        set costs one read)."""
         previous = _indexed(stored) if stored else None
         grant: dict[str, Value] = {"GrantedPrincipal": None, "GrantedVaults": None}
         if granted:
@@ -212,12 +241,8 @@ class SecretIndex:
             grant = {key: stored.data.get(key) for key in grant}
         current = self._uses(cs)
         before = self._uses(previous.as_credential_set()) if previous is not None else {}
-        for key in before.keys() - current.keys():
-            self.table.delete(*key)
-        for (partition, row), (field, uri) in current.items():
-            if before.get((partition, row)) == (field, uri):
-                continue  # only what changed is written: a re-applied or re-seen set costs one read
-            self.table.upsert(
+        upserts: list[tuple[str, str, dict[str, Value]]] = [
+            (
                 partition,
                 row,
                 {
@@ -228,9 +253,22 @@ class SecretIndex:
                     "Field": field,
                 },
             )
+            for (partition, row), (field, uri) in current.items()
+            if before.get((partition, row)) != (field, uri)
+        ]
         data = {**_set_data(registry, cs), **grant}
         if stored is None or any(stored.data.get(key) != value for key, value in data.items()):
-            self.table.upsert(_set_partition(registry.id), _digest(cs.name), data)
+            upserts.append((_set_partition(registry.id), _digest(cs.name), data))
+        return list(before.keys() - current.keys()), upserts
+
+    def settled(self, registry: Registry, cs: CredentialSet) -> bool:
+        """True when the index already says ``cs`` exactly and records its identity's grant: nothing to write and
+        nothing to grant, so a caller may stop before taking the set's lease. One read."""
+        stored = self.table.get(_set_partition(registry.id), _digest(cs.name))
+        return self._granted(stored, cs) and self._changes(registry, cs, granted=False, stored=stored) == (
+            [],
+            [],
+        )
 
     def put_rule(self, registry_id: str, rule: CacheRule) -> None:
         self.table.upsert(

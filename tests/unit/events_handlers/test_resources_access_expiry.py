@@ -156,3 +156,32 @@ def test_the_event_of_the_apps_own_write_reads_the_set_once_and_no_vault(
     azure.sets[("reg1", "one")] = replace(azure.sets[("reg1", "one")], principal_id="new-principal")
     events.deliver(resource_event("Write", one.id, f"{OP}/credentialSets/write"))
     assert "new-principal" in _principals(azure)
+
+
+def test_a_settled_sets_event_takes_no_lease_and_a_changed_one_is_indexed_under_it(
+    events: Events, azure: FakeAzure
+) -> None:
+    """Every write the app makes comes back as an event: when the index already says it, no lease is taken."""
+    _setup(events, azure)
+    registry = azure.registries["reg1"]
+    one = azure.sets[("reg1", "one")]
+    write = resource_event("Write", one.id, f"{OP}/credentialSets/write")
+    events.deliver(write)  # first seen: recorded as granted
+    locks = events.services.resources.locks
+    held: list[str] = []
+    hold = locks.hold
+
+    def counted(key: str):  # type: ignore[no-untyped-def]
+        held.append(key)
+        return hold(key)
+
+    locks.hold = counted  # type: ignore[method-assign]
+    assert events.deliver(resource_event("Write", one.id, f"{OP}/credentialSets/write")) == ["handled"]
+    assert held == []
+    pinned = f"{KV}/pass/{latest(azure, 'creds-kv', 'pass')}"
+    azure.sets[("reg1", "one")] = replace(one, password_secret_uri=pinned)  # someone else's PATCH
+    assert events.deliver(resource_event("Write", one.id, f"{OP}/credentialSets/write")) == ["handled"]
+    assert len(held) == 1
+    indexed = events.index.get(registry.id, "one")
+    assert indexed is not None and indexed.password_secret_uri == pinned
+    assert events.index.settled(registry, azure.sets[("reg1", "one")])

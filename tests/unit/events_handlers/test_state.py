@@ -129,6 +129,11 @@ class CountingTable(MemoryTableStore):
     def __init__(self) -> None:
         super().__init__()
         self.writes = 0
+        self.reads = 0
+
+    def get(self, partition: str, row: str) -> Any:
+        self.reads += 1
+        return super().get(partition, row)
 
     def upsert(self, partition: str, row: str, data: Any) -> Any:
         self.writes += 1
@@ -166,6 +171,37 @@ def test_the_index_writes_only_what_changed_and_keeps_the_grant_of_the_same_iden
     assert index.granted(registry.id, cs), "same identity, same vault: the grant still stands"
     index.put(registry, replace(cs, principal_id="p2"))
     assert not index.granted(registry.id, replace(cs, principal_id="p2"))
+
+
+def test_refresh_if_granted_checks_and_writes_with_one_read() -> None:
+    """The resource event of the app's own PATCH: is the grant recorded, and the index current? One read."""
+    registry = Registry(
+        id="/subscriptions/s/r/reg1", name="reg1", subscription_id="s", resource_group="rg", login_server="x"
+    )
+    table = CountingTable()
+    index = SecretIndex(table, dns_suffix=DNS)
+    kv = f"https://creds-kv{DNS}/secrets"
+    cs = CredentialSet(
+        id=registry.id + "/credentialSets/one",
+        name="one",
+        login_server="docker.io",
+        username_secret_uri=f"{kv}/user",
+        password_secret_uri=f"{kv}/pass",
+        principal_id="p1",
+        tenant_id="t",
+    )
+    assert not index.refresh_if_granted(registry, cs), "nothing indexed: nothing granted"
+    index.put(registry, cs, granted=True)
+    table.reads = table.writes = 0
+    moved = replace(cs, password_secret_uri=f"{kv}/pass/{'b' * 32}")
+    assert index.refresh_if_granted(registry, moved)
+    assert (table.reads, table.writes) == (1, 2)  # the password's use row and the set row
+    found = index.get(registry.id, "one")
+    assert found is not None and found.password_secret_uri == moved.password_secret_uri
+    assert index.granted(registry.id, moved), "the recorded grant is kept"
+    table.writes = 0
+    assert not index.refresh_if_granted(registry, replace(cs, principal_id="p2"))
+    assert table.writes == 0, "another identity: nothing written, the caller grants first"
 
 
 def test_a_busy_audit_log_answers_its_newest_entries_oldest_first() -> None:
