@@ -55,13 +55,17 @@ class KeyedLocks:
 class Lease:
     """One held lease: renewed in the background while the work runs, and checked (fenced) before each write."""
 
-    def __init__(self, locks: ProvisioningLocks, store: LeaseStore, key: str, owner: str) -> None:
+    def __init__(
+        self, locks: ProvisioningLocks, store: LeaseStore, key: str, owner: str, *, valid_since: float
+    ) -> None:
         self.key = key
         self.owner = owner
         self._locks = locks
         self._store = store
         self._guard = threading.Lock()
         self._lost = False
+        # When (locks.clock) the last successful take or renewal was sent: the lease runs ttl from then.
+        self._valid_since = valid_since
         self._stop = threading.Event()
         self._renewer = threading.Thread(target=self._renew_loop, name=f"lease-{owner[:8]}", daemon=True)
 
@@ -77,13 +81,28 @@ class Lease:
 
     def renew(self) -> bool:
         with self._guard:
-            if not self._lost and not self._store.renew(self.key, self.owner, self._locks.ttl_seconds):
+            sent = self._locks.clock()
+            if self._lost:
+                return False
+            if self._store.renew(self.key, self.owner, self._locks.ttl_seconds):
+                self._valid_since = sent
+            else:
                 self._lost = True
                 event(log, logging.WARNING, "LeaseLost", key=self.key)
             return not self._lost
 
     def fence(self, doing: str) -> None:
-        """Renew now (a conditional write): raise :class:`LeaseLost` if another request has taken over."""
+        """Prove the lease is still ours before a write: raise :class:`LeaseLost` if another request took over.
+
+        Nobody may take a lease over before it expires, a whole ttl after its last take or renewal. Within the
+        first third of that the lease is ours by its age alone (two thirds of a lifetime of margin for clocks
+        that disagree); past it, only a renewal (a conditional write) proves it, which also catches a holder
+        paused beyond its expiry. A write right after taking a lease so costs no storage round trip.
+        """
+        with self._guard:
+            fresh = not self._lost and self._locks.clock() - self._valid_since < self._locks.ttl_seconds / 3
+        if fresh:
+            return
         if not self.renew():
             raise LeaseLost(
                 f"the lease on '{self.key.rsplit('/', 1)[-1]}' was taken over by another request before "
@@ -149,7 +168,10 @@ class ProvisioningLocks:
         owner = uuid.uuid4().hex
         ends = self.clock() + deadline.bound(self.wait_seconds, clock=self.clock)
         delay = _FIRST_BACKOFF
-        while not store.try_acquire(key, owner, self.ttl_seconds):
+        while True:
+            sent = self.clock()
+            if store.try_acquire(key, owner, self.ttl_seconds):
+                return Lease(self, store, key, owner, valid_since=sent)
             if self.clock() >= ends:
                 left = store.expires_in(key)
                 retry = max(math.ceil(left if left is not None else 1.0), 1)
@@ -160,7 +182,6 @@ class ProvisioningLocks:
                 )
             self.sleep(min(delay, max(ends - self.clock(), 0.0)))
             delay = min(delay * 2, _MAX_BACKOFF)
-        return Lease(self, store, key, owner)
 
     def fence(self, doing: str) -> None:
         """Before a write: the deadline has not passed and every lease this request holds is still its own."""
