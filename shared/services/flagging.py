@@ -1,7 +1,9 @@
 """Record a rule's verdict and flag it on change: the one path the sweep and the event handlers share.
 
-A flag is published before the health row that remembers it is stored: if storing fails, the next look publishes the
-same flag again (same CloudEvent ``id``, so subscribers can drop the repeat) rather than never publishing it.
+A flag is published before the health row that remembers it is stored: if storing fails, the next look flags the
+change again rather than never (its CloudEvent ``id`` is the same only if the next look judges it at the same
+instant: ``since`` is part of it). If publishing fails, the row is not stored, so the next look sends the change;
+a change is flagged twice only when its row could not be stored after its flag went out.
 """
 
 from __future__ import annotations
@@ -164,7 +166,7 @@ class HealthRecorder:
     def publish(self, assessments: Sequence[Assessment]) -> Published:
         """Send the flags of many rules at once (a registry's: one request, not one per rule) and answer the rows
         to store. A failed request does not raise: its flags' rules keep their previous rows (see
-        :class:`Published`), the rest are stored, and a later look sends each change exactly once."""
+        :class:`Published`), so a later look sends those changes and not the ones that went out."""
         flags = [a.flag for a in assessments if a.flag is not None]
         sent: Sequence[Flag] = flags
         error: AutopilotError | None = None
