@@ -9,8 +9,9 @@ sequential, one call per credential set and vault per rule). One JSON line per f
 - ``sweep_fanned_out``: the queue trigger, with 1 and 4 devhosts sharing Azurite;
 - ``sweep_five_subscriptions``: the biggest fleet spread over 5 subscriptions (a read budget each).
 
-Azure requests, 429s and the ARM read floor come from the emulator's request log; memory is the sweeping devhost's
-peak RSS during the sweep. Run one with ``python -m bench fleet``; sizes via ``BENCH_FLEETS=1x10,20x10,...``.
+Azure requests, 429s, the ARM read floor and the flag publish requests (``flagPublishRequests``: POSTs to the
+health topic, one per registry with new flags) come from the emulator's request log; memory is the sweeping
+devhost's peak RSS during the sweep. Run one with ``python -m bench fleet``; sizes via ``BENCH_FLEETS=1x10,20x10,...``.
 """
 
 from __future__ import annotations
@@ -121,7 +122,8 @@ def _run_sweep(
         started = time.perf_counter()
         result = run_sweep(host.url, wait_seconds=WAIT_SECONDS)
         wall = time.perf_counter() - started
-    cost = log_cost(emulator.requests_log())
+    entries = emulator.requests_log()
+    cost = log_cost(entries)
     floor = read_floor_seconds(cost.arm_reads)
     _emit(
         {
@@ -142,6 +144,11 @@ def _run_sweep(
             "rulesSeeded": fleet["rules"],
             "unhealthyFound": _health_unhealthy(host.url),
             "unhealthySeeded": fleet["unhealthyRules"],
+            "flagsRaised": result.get("flagsRaised"),
+            "flagPublishRequests": sum(
+                e["method"] == "POST" and str(e["path"]).startswith(f"/eventgrid/topics/{TOPIC}/")
+                for e in entries
+            ),
             "failures": len(result.get("failures", [])),
             "firstFailure": (result.get("failures") or [{}])[0].get("error", "")[:200] or None,
         }

@@ -1,7 +1,9 @@
 """Record a rule's verdict and flag it on change: the one path the sweep and the event handlers share.
 
-A flag is published before the health row that remembers it is stored: if storing fails, the next look publishes the
-same flag again (same CloudEvent ``id``, so subscribers can drop the repeat) rather than never publishing it.
+A flag is published before the health row that remembers it is stored: if storing fails, the next look flags the
+change again rather than never (its CloudEvent ``id`` is the same only if the next look judges it at the same
+instant: ``since`` is part of it). If publishing fails, the row is not stored, so the next look sends the change;
+a change is flagged twice only when its row could not be stored after its flag went out.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from shared.domain.errors import AutopilotError
 from shared.domain.flags import Flag, FlagType, HealthRecord, flag_id, next_record, rule_flag
 from shared.domain.health import Reason, Verdict
 from shared.domain.models import CacheRule, Registry
@@ -45,7 +48,46 @@ class HealthStore(Protocol):
 
 
 class FlagPublisher(Protocol):
-    def publish(self, flags: Sequence[Flag]) -> None: ...
+    def publish(self, flags: Sequence[Flag]) -> None:
+        """Send every flag, in order, in as few requests as the topic takes; raise :class:`FlagsPartlySent` when a
+        request fails after earlier ones went out, the plain error when none did."""
+        ...
+
+
+class FlagsPartlySent(AutopilotError):
+    """A publish that took several requests failed part-way: ``sent`` went out, ``cause`` stopped the rest."""
+
+    def __init__(self, sent: Sequence[Flag], cause: AutopilotError) -> None:
+        super().__init__(cause.detail, errors=cause.errors, extensions=cause.extensions)
+        self.sent = tuple(sent)
+        self.cause = cause
+
+    @property
+    def retryable(self) -> bool:
+        return self.cause.retryable
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Assessment:
+    """A rule's verdict weighed against its stored row: the flag the change calls for (not sent yet) and the row to
+    store once it is sent, ``previous`` itself when nothing changed (so an unchanged fleet writes no rows)."""
+
+    flag: Flag | None
+    row: HealthRow
+    previous: HealthRow | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Published:
+    """What :meth:`HealthRecorder.publish` sent and what to store now.
+
+    ``rows``: each rule's new row, or where its flag did not go out its previous row (none if it had none), so the
+    change is still new to the next look, which flags it then; ``error``: why some flags did not go out.
+    """
+
+    rows: list[HealthRow]
+    flags: list[Flag]
+    error: AutopilotError | None = None
 
 
 class HealthRecorder:
@@ -73,9 +115,18 @@ class HealthRecorder:
     def assess(
         self, registry: Registry, rule: CacheRule, verdict: Verdict, previous: HealthRow | None, *, cause: str
     ) -> tuple[Flag | None, HealthRow]:
-        """Publish the flag the change from ``previous`` calls for and answer the row to remember: ``previous``
-        itself when nothing changed (so an unchanged fleet writes no rows). The caller stores it after this returns,
-        which keeps publish-before-store when it writes a whole registry's rows at once."""
+        """One rule's :meth:`judge` and :meth:`publish`: the flag sent (raises if it could not be) and the row for
+        the caller to store after this returns (publish before store)."""
+        assessment = self.judge(registry, rule, verdict, previous, cause=cause)
+        published = self.publish([assessment])
+        if published.error is not None:
+            raise published.error
+        return assessment.flag, assessment.row
+
+    def judge(
+        self, registry: Registry, rule: CacheRule, verdict: Verdict, previous: HealthRow | None, *, cause: str
+    ) -> Assessment:
+        """The flag and row a verdict calls for, given the stored ``previous``; sends and stores nothing."""
         now = self.clock()
         before = previous.record if previous else None
         decision = rule_flag(before, verdict, now=now, reminder_seconds=self.reminder_seconds)
@@ -99,19 +150,8 @@ class HealthRecorder:
                     "cause": cause,
                 },
             )
-            self.publisher.publish([flag])
-            event(
-                log,
-                logging.WARNING if decision.type is FlagType.RULE_UNHEALTHY else logging.INFO,
-                "RuleFlagged",
-                flag=decision.type.value,
-                ruleId=rule.id,
-                reason=str(reason) if reason else None,
-                reminder=decision.reminder,
-                cause=cause,
-            )
         if previous is not None and previous.record == record and previous.message == verdict.message:
-            return flag, previous
+            return Assessment(flag=flag, row=previous, previous=previous)
         row = HealthRow(
             rule_id=rule.id,
             subscription_id=registry.subscription_id,
@@ -121,7 +161,31 @@ class HealthRecorder:
             message=verdict.message,
             checked_at=now,
         )
-        return flag, row
+        return Assessment(flag=flag, row=row, previous=previous)
+
+    def publish(self, assessments: Sequence[Assessment]) -> Published:
+        """Send the flags of many rules at once (a registry's: one request, not one per rule) and answer the rows
+        to store. A failed request does not raise: its flags' rules keep their previous rows (see
+        :class:`Published`), so a later look sends those changes and not the ones that went out."""
+        flags = [a.flag for a in assessments if a.flag is not None]
+        sent: Sequence[Flag] = flags
+        error: AutopilotError | None = None
+        if flags:
+            try:
+                self.publisher.publish(flags)
+            except FlagsPartlySent as exc:
+                sent, error = exc.sent, exc.cause
+            except AutopilotError as exc:
+                sent, error = (), exc
+        out = {f.id for f in sent}
+        for flag in sent:
+            _log_flag(flag)
+        rows = [
+            row
+            for a in assessments
+            if (row := a.row if a.flag is None or a.flag.id in out else a.previous) is not None
+        ]
+        return Published(rows=rows, flags=list(sent), error=error)
 
     def warn_expiring(
         self, subject: str, verdict: Verdict, *, version: str, rules: Sequence[str], cause: str
@@ -152,3 +216,18 @@ class HealthRecorder:
         self.publisher.publish([flag])
         self.store.mark_secret_warned(verdict.secret_uri, version)
         return flag
+
+
+def _log_flag(flag: Flag) -> None:
+    """One ``RuleFlagged`` event per rule flag sent."""
+    unhealthy = flag.type is FlagType.RULE_UNHEALTHY
+    event(
+        log,
+        logging.WARNING if unhealthy else logging.INFO,
+        "RuleFlagged",
+        flag=flag.type.value,
+        ruleId=flag.subject,
+        reason=flag.data.get("reason"),
+        reminder=flag.data.get("reminder"),
+        cause=flag.data.get("cause"),
+    )

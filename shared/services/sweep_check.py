@@ -1,7 +1,7 @@
 """Checking one registry in a sweep: two lists, then a verdict per rule from the sweep's caches, recorded once.
 
-The registry's stored rows are read in one query and what changed is written back in Table batches, so judging N
-rules costs a few storage calls, not N reads and N writes.
+The registry's stored rows are read in one query, its flags published together (one Event Grid request) and what
+changed is written back in Table batches, so judging N rules costs a few calls, not N reads, N publishes and N writes.
 
 Every verdict goes through :func:`shared.domain.health.judge_rule` and :class:`HealthRecorder`, the same path the
 event handlers take, so the sweep has no notion of health or of "changed" of its own.
@@ -20,7 +20,7 @@ from shared.domain.flags import FlagType
 from shared.domain.health import Reason, SecretState, Verdict, judge_rule
 from shared.domain.models import CredentialSet, Registry
 from shared.domain.sweeps import RegistryReport
-from shared.services.flagging import HealthRecorder, HealthRow
+from shared.services.flagging import Assessment, HealthRecorder, HealthRow
 from shared.services.ports import Registries
 from shared.services.sweep_facts import SweepFacts
 from shared.services.sweep_heal import SweepHealer
@@ -82,28 +82,31 @@ class RegistryCheck:
         by_name = {s.name.lower(): s for s in sets}
         stored = self.rows.registry_rows(registry.id)
         previous = {r.rule_id.lower(): r for r in stored}
-        after: list[HealthRow] = []
+        assessments: list[Assessment] = []
         now = self.clock()
-        raised = cleared = unhealthy = 0
+        unhealthy = 0
         expiring: dict[tuple[str, str], tuple[Verdict, str, list[str]]] = {}
         for rule in rules:
             rule_facts = facts.rule_facts(rule, by_name)
             verdict = judge_rule(rule_facts, now=now, warn_seconds=self.warn_seconds)
             unhealthy += verdict.failing
-            flag, row = self.recorder.assess(
-                registry, rule, verdict, previous.get(rule.id.lower()), cause=sweep_id
+            assessments.append(
+                self.recorder.judge(registry, rule, verdict, previous.get(rule.id.lower()), cause=sweep_id)
             )
-            after.append(row)
-            if flag is not None:
-                cleared += flag.type is FlagType.RULE_RECOVERED
-                raised += flag.type is FlagType.RULE_UNHEALTHY
             version = _version_of(verdict, rule_facts.secrets)
             if version is not None and rule_facts.credential_set is not None:
                 key = (str(verdict.secret_uri).lower(), version)
                 entry = expiring.setdefault(key, (verdict, rule_facts.credential_set.id, []))
                 entry[2].append(rule.id)
-        # Flags went out above, before the rows that remember them: a failed write re-sends them (same ids).
-        self.rows.save_registry(registry, before=stored, after=after)
+        # The registry's flags go out together, before the rows that remember them (a failed write means the next
+        # sweep flags those changes again rather than never); a failed publish keeps its rules' previous rows, so
+        # the next sweep sends exactly the changes that did not go out.
+        published = self.recorder.publish(assessments)
+        self.rows.save_registry(registry, before=stored, after=published.rows)
+        if published.error is not None:
+            raise published.error
+        raised = sum(f.type is FlagType.RULE_UNHEALTHY for f in published.flags)
+        cleared = sum(f.type is FlagType.RULE_RECOVERED for f in published.flags)
         for (_, version), (verdict, subject, rule_ids) in expiring.items():
             if self.recorder.warn_expiring(subject, verdict, version=version, rules=rule_ids, cause=sweep_id):
                 raised += 1

@@ -44,8 +44,10 @@ class Store:
 class Publisher:
     def __init__(self) -> None:
         self.flags: list[Flag] = []
+        self.calls = 0
 
     def publish(self, flags: Sequence[Flag]) -> None:
+        self.calls += 1
         self.flags.extend(flags)
 
 
@@ -147,3 +149,18 @@ def test_secret_expiring_is_warned_once_per_version(
     assert recorder.warn_expiring("set-id", expiring, version="v2", rules=["r1"], cause="event") is not None
     assert recorder.warn_expiring("set-id", ACCESS, version="v3", rules=["r1"], cause="event") is None
     assert len(publisher.flags) == 2
+
+
+def test_judging_sends_nothing_and_many_rules_flags_go_out_in_one_publish(
+    parts: tuple[HealthRecorder, Store, Publisher, Clock],
+) -> None:
+    recorder, store, publisher, _ = parts
+    rules = [docker_rule(REG, name=f"r{i}", credential_set="creds") for i in range(3)]
+    assessments = [recorder.judge(REG, rule, ACCESS, None, cause="sweep-1") for rule in rules]
+    assert (publisher.calls, publisher.flags, store.puts) == (0, [], 0)
+    published = recorder.publish(assessments)
+    assert publisher.calls == 1 and [f.subject for f in publisher.flags] == [r.id for r in rules]
+    assert published.error is None and published.flags == publisher.flags
+    assert [r.rule_id for r in published.rows] == [r.id for r in rules]
+    assert recorder.publish([recorder.judge(REG, rules[0], HEALTHY, None, cause="s")]).flags == []
+    assert publisher.calls == 1  # nothing to flag: no request

@@ -12,7 +12,7 @@ import pytest
 
 from shared.azure.metering import RequestMeter
 from shared.domain.errors import AutopilotError, SweepNotFound, UpstreamServiceError, ValidationFailed
-from shared.domain.flags import FlagType
+from shared.domain.flags import Flag, FlagType
 from shared.domain.health import Status
 from shared.domain.models import CredentialHealth, Registry
 from shared.domain.sweeps import SweepStatus
@@ -464,3 +464,66 @@ def test_flags_go_out_before_the_batched_rows_so_a_lost_write_resends_the_same_f
     assert set(again) == sent  # the same CloudEvent ids: subscribers drop the repeats
     world.service().start(trigger="timer")
     assert len(world.publisher.of(FlagType.RULE_UNHEALTHY)) == 14  # remembered now: nothing new
+
+
+def _ungranted_registry(world: World, name: str, failing: int, healthy: int = 0) -> Registry:
+    """A registry whose first ``failing`` rules use a set without access (AccessMissing), the rest a granted one."""
+    world.azure.add_vault("vaultpol")
+    registry = world.azure.add_registry(name)
+    blocked = world.credential_set(registry, "blocked", "vaultpol", grant=False, prefix="b-")
+    granted = world.credential_set(registry, "granted", "vaultpol", prefix="g-")
+    for i in range(failing):
+        world.rule(registry, f"bad{i:03d}", blocked)
+    for i in range(healthy):
+        world.rule(registry, f"good{i:03d}", granted)
+    return registry
+
+
+def test_a_registrys_failing_rules_go_out_in_one_publish_call() -> None:
+    world = World()
+    _ungranted_registry(world, "reg1", failing=40)
+    _ungranted_registry(world, "reg2", failing=3)
+    result = world.service().start(trigger="timer")
+    assert result.flags_raised == 43
+    assert sorted(world.publisher.calls) == [3, 40]  # one call per registry, not one per rule
+
+
+def test_a_refused_publish_records_none_of_its_verdicts_and_the_next_sweep_sends_each_once() -> None:
+    world = World()
+    _ungranted_registry(world, "reg1", failing=5, healthy=3)
+    world.publisher.refuse = lambda _: UpstreamServiceError("publish flags to the health topic: 503")
+    first = world.service().start(trigger="timer")
+    assert [(f.registry, f.error) for f in first.failures] == [
+        ("reg1", "publish flags to the health topic: 503")
+    ]
+    # The healthy verdicts (no flag) are stored; the failing ones are not, so they are still news.
+    assert sorted(world.reasons()) == ["good000", "good001", "good002"]
+    world.publisher.refuse = lambda _: None
+    second = world.service().start(trigger="timer")
+    assert (second.failures, second.flags_raised, world.publisher.calls) == ((), 5, [5])
+    assert world.health.summaries()[0].unhealthy == 5
+    third = world.service().start(trigger="timer")
+    assert (third.flags_raised, len(world.publisher.flags)) == (0, 5)  # each change flagged exactly once
+    assert {f.data["cacheRule"] for f in world.publisher.flags} == {f"bad{i:03d}" for i in range(5)}
+
+
+def test_flags_sent_before_a_publish_failed_part_way_are_remembered_and_not_sent_again() -> None:
+    from shared.services.flagging import FlagsPartlySent
+
+    world = World()
+    _ungranted_registry(world, "reg1", failing=5)
+
+    def first_two_only(flags: Sequence[Flag]) -> Exception | None:
+        world.publisher.flags.extend(flags[:2])  # the first request went out, the second was refused
+        return FlagsPartlySent(flags[:2], UpstreamServiceError("publish flags to the health topic: 503"))
+
+    world.publisher.refuse = first_two_only
+    first = world.service().start(trigger="timer")
+    assert len(first.failures) == 1 and len(world.reasons()) == 2
+    world.publisher.refuse = lambda _: None
+    world.service().start(trigger="timer")
+    assert world.publisher.calls == [3]  # only the three that did not go out
+    names = [f.data["cacheRule"] for f in world.publisher.flags]
+    assert sorted(names) == [f"bad{i:03d}" for i in range(5)]  # each once
+    world.service().start(trigger="timer")
+    assert len(world.publisher.flags) == 5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -63,10 +63,18 @@ class Registries(FakeRegistries):
 
 
 class Publisher:
+    """The health topic: what went out, the size of each publish call, and a refusal a test can arrange."""
+
     def __init__(self) -> None:
         self.flags: list[Flag] = []
+        self.calls: list[int] = []  # flags per publish call
+        self.refuse: Callable[[Sequence[Flag]], Exception | None] = lambda _: None
 
     def publish(self, flags: Sequence[Flag]) -> None:
+        refused = self.refuse(flags)
+        if refused is not None:
+            raise refused
+        self.calls.append(len(flags))
         self.flags.extend(flags)
 
     def of(self, kind: FlagType) -> list[Flag]:
