@@ -68,6 +68,7 @@ class Settings:
     auto_heal: bool
     lease_ttl_seconds: float
     lease_wait_seconds: float
+    event_claim_seconds: float
     request_deadline_seconds: float
 
     @classmethod
@@ -107,6 +108,7 @@ class Settings:
             auto_heal=_flag(env, "AUTO_HEAL"),
             lease_ttl_seconds=max(_number(env, "LEASE_TTL_SECONDS", 60.0), 3.0),
             lease_wait_seconds=_number(env, "LEASE_WAIT_SECONDS", 30.0),
+            event_claim_seconds=max(_number(env, "EVENT_CLAIM_SECONDS", 60.0), 3.0),
             # Azure's front end cuts an HTTP request off at 230 s: answer well before, with what was done.
             request_deadline_seconds=_number(env, "REQUEST_DEADLINE_SECONDS", 180.0),
         )

@@ -137,7 +137,9 @@ def wire(settings: Settings, adapters: Adapters) -> Services:
         store=health_store, publisher=publisher, reminder_seconds=settings.reminder_hours * 3600
     )
     indexer = SetIndexer(registries=registries, index=index)
-    idempotency = TableIdempotencyStore(_table("idempotency"))
+    idempotency = TableIdempotencyStore(
+        _table("idempotency"), in_progress_seconds=settings.event_claim_seconds
+    )
     events = EventServices(
         rotation=RotationService(
             registries=registries,

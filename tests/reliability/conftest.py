@@ -25,6 +25,9 @@ INSTANCE_ENV = {
     "LEASE_WAIT_SECONDS": "10",
     "ARM_RETRY_TOTAL": "3",
     "ARM_RETRY_BACKOFF_MAX_SECONDS": "2",
+    # Longer than test_crash's stalled PATCH (8 s), so the dead worker still holds its event when it is redelivered
+    # early; short enough that the redelivery after it finishes the rotation within the test.
+    "EVENT_CLAIM_SECONDS": "12",
 }
 
 

@@ -214,12 +214,12 @@ def new_version(stack: Stack, vault: str, name: str, value: str) -> str:
     return str(answer.json()["version"])
 
 
-def until(probe: Any, what: str, *, attempts: int = 300) -> None:
+def until(probe: Any, what: str, *, attempts: int = 300, pause: float = 0.1) -> None:
     """Poll (bounded by attempts, never asserting on time) until ``probe()`` is true."""
     for _ in range(attempts):
         if probe():
             return
-        time.sleep(0.1)
+        time.sleep(pause)
     raise AssertionError(f"never saw {what}")
 
 

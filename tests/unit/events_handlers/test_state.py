@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from typing import Any
 
@@ -12,7 +13,7 @@ from shared.domain.models import CredentialSet, Registry
 from shared.domain.requests import parse_audit_query
 from shared.services.audit import AuditedVaults, Auditor, caused_by
 from shared.state.audit import AuditEntry, AuditLog
-from shared.state.idempotency import AlreadyInProgress, TableIdempotencyStore, run_once
+from shared.state.idempotency import AlreadyInProgress, Claim, TableIdempotencyStore, run_once
 from shared.state.memory import MemoryTableStore
 from shared.state.secret_index import SecretIndex
 from tests.fakes.azure import DNS, FakeAzure, FakeVaults
@@ -123,6 +124,43 @@ def test_the_index_follows_a_set_to_other_secrets_and_forgets_it() -> None:
     assert [u.pinned_version for u in index.uses_of("creds-kv", "other")] == [None]
     assert index.remove(registry.id, "one") is not None
     assert index.in_vault("creds-kv") == [] and index.get(registry.id, "one") is None
+
+
+def test_a_running_claim_is_extended_so_a_long_job_keeps_its_key_and_a_dead_ones_expires() -> None:
+    """A rotation of many sets outlives a short claim: the heartbeat keeps it, a second worker stays out; a worker
+    that died (no heartbeat) loses the key once its claim runs out."""
+    clock = Clock()
+    store = TableIdempotencyStore(MemoryTableStore(), in_progress_seconds=0.3, keep_seconds=600, now=clock)
+    extended = threading.Event()
+    extend = store.extend
+
+    def counted(claim: Claim) -> Claim | None:
+        found = extend(claim)
+        extended.set()
+        return found
+
+    store.extend = counted  # type: ignore[method-assign]
+    refused: list[bool] = []
+
+    def long_job() -> None:
+        clock.now += 0.25
+        extended.clear()
+        assert extended.wait(5), "the claim is extended while the work runs"
+        clock.now += 0.25  # past the first expiry, inside the extended one
+        try:
+            store.claim("rotate|kv|pass|v2")
+        except AlreadyInProgress:
+            refused.append(True)
+
+    assert run_once(store, "rotate|kv|pass|v2", long_job)
+    assert refused == [True]
+    assert store.claim("rotate|kv|pass|v2").done
+
+    dead = store.claim("expiry|kv|pass|v2")  # a worker that died right after claiming: nobody extends it
+    clock.now += 0.31
+    taken = store.claim("expiry|kv|pass|v2")
+    assert not taken.done and taken.etag != dead.etag
+    assert store.extend(dead) is None, "the dead worker's claim is no longer its own"
 
 
 class CountingTable(MemoryTableStore):

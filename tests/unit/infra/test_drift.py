@@ -50,6 +50,7 @@ OPTIONAL_SETTINGS = {
     "AUTO_HEAL",
     "LEASE_TTL_SECONDS",
     "LEASE_WAIT_SECONDS",
+    "EVENT_CLAIM_SECONDS",
     "REQUEST_DEADLINE_SECONDS",
 }
 # DESIGN.md: what on_keyvault_event acts on.
