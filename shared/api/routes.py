@@ -194,11 +194,6 @@ def openapi_document(request: ApiRequest, services: Services) -> ApiResponse:
     return ApiResponse(status=200, body=document())
 
 
-# Every template is registered for all of these, so a method a route does not offer gets this app's 405 with
-# ``Allow`` (RFC 9110) rather than the host's bare 404.
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-
-
 def dispatch(
     handlers: Mapping[str, Handler],
     request: ApiRequest,
