@@ -191,7 +191,7 @@ def get_dashboard(request: ApiRequest, services: Services) -> ApiResponse:
 def openapi_document(request: ApiRequest, services: Services) -> ApiResponse:
     from shared.api.openapi import document
 
-    return ApiResponse(status=200, body=document())
+    return ApiResponse(status=200, body=document(services.secret_rules))
 
 
 def dispatch(
