@@ -81,8 +81,9 @@ PROBLEM_STATUSES: dict[int, tuple[str, str]] = {
     405: ("MethodNotAllowed", "The route does not offer this method; `Allow` lists those it does."),
     409: (
         "Conflict",
-        "The request conflicts with the registry's state (`existing` shows what is there), or another request "
-        "holds the resource (`resource-busy`: retry after `Retry-After` seconds).",
+        "The request conflicts with the registry's state (`existing` shows what is there), names a credential "
+        "set, vault or secret that does not exist or cannot be used as it is (`unusable-reference`, fields in "
+        "`errors`), or another request holds the resource (`resource-busy`: retry after `Retry-After` seconds).",
     ),
     413: ("PayloadTooLarge", "The body exceeds the configured maximum size."),
     415: ("UnsupportedMediaType", "The body is not `application/json`."),
@@ -901,7 +902,9 @@ def document(rules: SecretRules = PUBLIC_CLOUD) -> dict[str, Any]:
             "summary": "Azure Container Registry artifact cache rules and credential sets, kept healthy.",
             "description": "Errors are RFC 9457 problem details (application/problem+json). Every route needs a "
             "function key; a deployment may also require an Entra ID app role (X-MS-CLIENT-PRINCIPAL from App "
-            "Service authentication). A method a path does not list answers 405 with `Allow`. Every request has "
+            "Service authentication). A method a path does not list answers 405 with `Allow`. A body valid by this "
+            "document is never a 400: what depends on state (a credential set, vault or secret that does not exist "
+            "or cannot be used, an immutable login server, a rule's upstream) is a 409. Every request has "
             "a time budget (REQUEST_DEADLINE_SECONDS): past it the answer is 504 with what was and was not done.",
         },
         "servers": [{"url": "/", "description": "The function app (locally http://localhost:7071)."}],

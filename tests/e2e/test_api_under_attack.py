@@ -53,7 +53,10 @@ def test_a_missing_secret_or_made_up_version_is_refused_before_any_write(clean: 
         }
         answer = put(clean.rules_url("ubuntu"), body)
 
-        assert answer.status_code == 400, answer.text
+        assert answer.status_code == 409, (
+            answer.text
+        )  # a well-formed URI: the secret's absence is the conflict
+        assert answer.json()["type"].endswith("#unusable-reference")
         assert answer.json()["errors"][0]["message"].startswith("SecretMissing")
     assert clean.arm_writes() == []
 
