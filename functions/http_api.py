@@ -1,8 +1,11 @@
 """HTTP triggers of the cache rule API: one per route template of ``shared.api.routes.ROUTES``.
 
 Each trigger only adapts ``azure.functions`` types to ``ApiRequest``/``ApiResponse``; the table says which handler
-serves which method, so adding a route there is the whole change. Every template takes every method, so one a
-route does not offer answers 405 with ``Allow``.
+serves which method, so adding a route there is the whole change. A trigger lists no methods: the Functions host
+then puts no method constraint on its route (``WebScriptHostHttpRoutesManager`` adds ``HttpMethodRouteConstraint``
+only when ``methods`` is set) and hands it every method, TRACE and QUERY included, which the Python library's
+``HttpMethod`` enum could not list. So a method a route does not offer answers this app's 405 with ``Allow``
+(RFC 9110) instead of the host's bare 404.
 """
 
 from __future__ import annotations
@@ -50,9 +53,7 @@ def _register(template: str, handlers: Mapping[str, routes.Handler]) -> None:
         return _call(req, handlers)
 
     trigger.__name__ = trigger.__qualname__ = function_name(template)
-    bp.function_name(name=trigger.__name__)(
-        bp.route(route=template, methods=list(routes.HTTP_METHODS), auth_level=AUTH)(trigger)
-    )
+    bp.function_name(name=trigger.__name__)(bp.route(route=template, auth_level=AUTH)(trigger))
 
 
 for _template, _handlers in routes.by_template().items():

@@ -8,6 +8,7 @@ check it against what ``function_app.py`` registers and against those parsers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
@@ -26,6 +27,8 @@ from shared.api.routes import (
     Success,
 )
 from shared.domain.names import RESOURCE_NAME_MAX, RESOURCE_NAME_MIN
+from shared.domain.repositories import MAX_REPOSITORY_LENGTH
+from shared.domain.requests import SecretRules
 from shared.domain.upstreams import (
     DOCKER_HUB,
     DOCKER_HUB_ALIASES,
@@ -51,14 +54,24 @@ def _any_case(word: str) -> str:
     return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
 
 
-# https://{vault}{suffix}/secrets/{name}[/{version}]: vault 3-24 (letter first, no '--'), name 1-127, 32-hex version.
-SECRET_URI_PATTERN = (
-    f"^{_any_case('https')}://"
-    r"[a-zA-Z](?![a-zA-Z0-9-]*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]"
-    r"(\.[a-zA-Z0-9-]+)+"
-    f"/{_any_case('secrets')}/"
-    r"[0-9a-zA-Z-]{1,127}(/[0-9a-fA-F]{32})?/*$"
-)
+# The secret URIs the public cloud accepts: the default document, for tools and tests without a deployment.
+PUBLIC_CLOUD = SecretRules(dns_suffix=".vault.azure.net")
+_VAULT_NAME = r"[a-zA-Z](?![a-zA-Z0-9-]*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]"  # 3-24, letter first, no '--'
+
+
+def secret_uri_pattern(rules: SecretRules) -> str:
+    """``https://{vault}{suffix}/secrets/{name}[/{version}]`` for this deployment: its cloud's Key Vault DNS
+    suffix and, when ``ALLOWED_VAULTS`` is set, only those vaults (host names in any case, as the parser)."""
+    vault = (
+        "(" + "|".join(_any_case(v) for v in sorted(rules.allowed_vaults)) + ")"
+        if rules.allowed_vaults
+        else _VAULT_NAME
+    )
+    return (
+        f"^{_any_case('https')}://{vault}{_any_case(re.escape(rules.dns_suffix))}/{_any_case('secrets')}/"
+        r"[0-9a-zA-Z-]{1,127}(/[0-9a-fA-F]{32})?/*$"
+    )
+
 
 PROBLEM_STATUSES: dict[int, tuple[str, str]] = {
     400: ("BadRequest", "The request is invalid: `errors` lists every field problem at once."),
@@ -68,8 +81,9 @@ PROBLEM_STATUSES: dict[int, tuple[str, str]] = {
     405: ("MethodNotAllowed", "The route does not offer this method; `Allow` lists those it does."),
     409: (
         "Conflict",
-        "The request conflicts with the registry's state (`existing` shows what is there), or another request "
-        "holds the resource (`resource-busy`: retry after `Retry-After` seconds).",
+        "The request conflicts with the registry's state (`existing` shows what is there), names a credential "
+        "set, vault or secret that does not exist or cannot be used as it is (`unusable-reference`, fields in "
+        "`errors`), or another request holds the resource (`resource-busy`: retry after `Retry-After` seconds).",
     ),
     413: ("PayloadTooLarge", "The body exceeds the configured maximum size."),
     415: ("UnsupportedMediaType", "The body is not `application/json`."),
@@ -142,15 +156,21 @@ def _name(what: str) -> Json:
     )
 
 
-def _secret_uri(which: str) -> Json:
+def _secret_uri(which: str, rules: SecretRules) -> Json:
+    vault = min(rules.allowed_vaults) if rules.allowed_vaults else "demo-kv"
     return _string(
-        f"Key Vault secret identifier of the upstream {which}: https://<vault><this cloud's Key Vault DNS "
-        "suffix>/secrets/<name>[/<version>]; without a version the credential set follows the latest one. "
-        "The vault must exist in a managed subscription and be in ALLOWED_VAULTS when that is set; no port, "
-        "user information, query or fragment.",
-        pattern=SECRET_URI_PATTERN,
+        f"Key Vault secret identifier of the upstream {which}: https://<vault>{rules.dns_suffix}/secrets/<name>"
+        "[/<version>]; without a version the credential set follows the latest one. The vault must exist in a "
+        "managed subscription"
+        + (
+            f" and be one of ALLOWED_VAULTS ({', '.join(sorted(rules.allowed_vaults))})"
+            if rules.allowed_vaults
+            else ""
+        )
+        + "; no port, user information, query or fragment.",
+        pattern=secret_uri_pattern(rules),
         fmt="uri",
-        examples=[f"https://demo-kv.vault.azure.net/secrets/dockerhub-{which}"],
+        examples=[f"https://{vault}{rules.dns_suffix}/secrets/dockerhub-{which}"],
     )
 
 
@@ -183,9 +203,41 @@ _DOCKER_HUB_IMPLIED = r"([^/\s][^/]*/*\s*$|(?![lL][oO][cC][aA][lL][hH][oO][sS][t
 _ALL = (CredentialPolicy.REQUIRED, CredentialPolicy.OPTIONAL, CredentialPolicy.FORBIDDEN)
 
 
+# Repository paths as ``shared.domain.repositories`` accepts them (upper case is lowercased first): OCI path
+# components, '*' only as a last segment after another, at most MAX_REPOSITORY_LENGTH characters between the
+# slashes and spaces it strips, and no tag or digest (':' and '@' are in no component).
+_COMPONENT = r"[a-zA-Z0-9]+(?:(?:[._]|__|-+)[a-zA-Z0-9]+)*"
+_NO_DOT_COMPONENT = r"[a-zA-Z0-9]+(?:(?:_|__|-+)[a-zA-Z0-9]+)*"
+_MORE = rf"(?:/{_COMPONENT})*(?:/\*)?"
+_LENGTH = rf"(?=(?:[^/\s]|/(?=[^/\s])){{1,{MAX_REPOSITORY_LENGTH}}}/*\s*$)"
+_TRAIL = r"/*\s*$"
+_WILDCARD_END = r"\*/*\s*$"
+
+
 def _source_pattern() -> str:
-    """Sources on an upstream artifact cache supports."""
-    return f"{_LEAD}({_DOCKER_HUB_IMPLIED}|{_hosts(*_ALL)}/)"
+    """Sources on an upstream artifact cache supports, with the path the parser accepts: a host of a supported
+    upstream, or none (Docker Hub: one segment, or a first segment without '.' that is not 'localhost')."""
+    implied = rf"(?:{_COMPONENT}|\*|(?![lL][oO][cC][aA][lL][hH][oO][sS][tT]/){_NO_DOT_COMPONENT}{_MORE})"
+    hosted = rf"{_hosts(*_ALL)}/{_COMPONENT}{_MORE}"
+    return f"{_LEAD}{_LENGTH}({implied}|{hosted}){_TRAIL}"
+
+
+def _target_pattern() -> str:
+    """Repositories inside the registry: no host name first (no '.' in a first segment followed by others)."""
+    return f"{_LEAD}{_LENGTH}({_COMPONENT}|{_NO_DOT_COMPONENT}{_MORE}){_TRAIL}"
+
+
+def _wildcard_rules() -> list[Json]:
+    """A wildcard source needs a wildcard target and the other way round."""
+
+    def wild(field: str, yes: bool) -> Json:
+        pattern: Json = {"pattern": _WILDCARD_END}
+        return {"properties": {field: pattern if yes else {"not": pattern}}}
+
+    return [
+        {"anyOf": [wild("sourceRepository", False), wild("targetRepository", True)]},
+        {"anyOf": [wild("targetRepository", False), wild("sourceRepository", True)]},
+    ]
 
 
 def _credential_rules() -> list[Json]:
@@ -207,12 +259,12 @@ def _credential_rules() -> list[Json]:
 # --- request schemas --------------------------------------------------------------------------------------
 
 
-def _credentials_input() -> Json:
+def _credentials_input(rules: SecretRules) -> Json:
     return _object(
         "Credentials for a credential set this request provisions or reuses (same upstream and secrets).",
         {
-            "usernameSecretUri": _secret_uri("username"),
-            "passwordSecretUri": _secret_uri("password"),
+            "usernameSecretUri": _secret_uri("username", rules),
+            "passwordSecretUri": _secret_uri("password", rules),
             "loginServer": _string(
                 "Upstream login server; optional, and when given it must be the source repository's upstream."
             ),
@@ -236,6 +288,7 @@ def _cache_rule_input(*, with_name: bool) -> Json:
         "targetRepository": _string(
             "Repository inside the registry (no host name); a wildcard source needs a wildcard target. Upper "
             "case is stored lowercased (registry repository names are lowercase): the answer shows the stored name.",
+            pattern=_target_pattern(),
             examples=["ubuntu", "org/*"],
         ),
         "credentialSet": _nullable(_name("An existing credential set of the registry (or null for none)")),
@@ -257,7 +310,7 @@ def _cache_rule_input(*, with_name: bool) -> Json:
                 "required": ["credentialSet", "credentials"],
                 "properties": {"credentialSet": {"type": "string"}, "credentials": {"type": "object"}},
             },
-            "allOf": _credential_rules(),
+            "allOf": _credential_rules() + _wildcard_rules(),
         },
     )
 
@@ -271,7 +324,7 @@ def _cache_rule_patch() -> Json:
     )
 
 
-def _credential_set_input() -> Json:
+def _credential_set_input(rules: SecretRules) -> Json:
     return _object(
         "A credential set: an upstream login server and the Key Vault secrets of its username and password.",
         {
@@ -282,20 +335,20 @@ def _credential_set_input() -> Json:
                 pattern=_login_server_pattern(),
                 examples=["docker.io"],
             ),
-            "usernameSecretUri": _secret_uri("username"),
-            "passwordSecretUri": _secret_uri("password"),
+            "usernameSecretUri": _secret_uri("username", rules),
+            "passwordSecretUri": _secret_uri("password", rules),
         },
         required=("loginServer", "usernameSecretUri", "passwordSecretUri"),
         closed=True,
     )
 
 
-def _credential_set_patch() -> Json:
+def _credential_set_patch(rules: SecretRules) -> Json:
     return _object(
         "Points a credential set at other secrets; loginServer may be repeated unchanged but not changed.",
         {
-            "usernameSecretUri": _secret_uri("username"),
-            "passwordSecretUri": _secret_uri("password"),
+            "usernameSecretUri": _secret_uri("username", rules),
+            "passwordSecretUri": _secret_uri("password", rules),
             "loginServer": _string("The credential set's current login server (immutable)."),
         },
         closed=True,
@@ -580,14 +633,14 @@ def _audit_entry() -> Json:
     )
 
 
-def _schemas() -> Json:
+def _schemas(rules: SecretRules) -> Json:
     return {
-        "CredentialsInput": _credentials_input(),
+        "CredentialsInput": _credentials_input(rules),
         "CacheRuleCreate": _cache_rule_input(with_name=True),
         "CacheRulePut": _cache_rule_input(with_name=False),
         "CacheRulePatch": _cache_rule_patch(),
-        "CredentialSetPut": _credential_set_input(),
-        "CredentialSetPatch": _credential_set_patch(),
+        "CredentialSetPut": _credential_set_input(rules),
+        "CredentialSetPatch": _credential_set_patch(rules),
         "CredentialHealth": _credential_health(),
         "CredentialSet": _credential_set(),
         "CacheRule": _cache_rule(),
@@ -837,8 +890,9 @@ def _paths() -> Json:
 
 
 @cache
-def document() -> dict[str, Any]:
-    """The whole document, built once per process (treat it as read-only: it is shared)."""
+def document(rules: SecretRules = PUBLIC_CLOUD) -> dict[str, Any]:
+    """The whole document for a deployment's secret URI rules (its cloud, ``ALLOWED_VAULTS``), built once per
+    process and rules (treat it as read-only: it is shared)."""
     return {
         "openapi": OPENAPI_VERSION,
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
@@ -848,7 +902,9 @@ def document() -> dict[str, Any]:
             "summary": "Azure Container Registry artifact cache rules and credential sets, kept healthy.",
             "description": "Errors are RFC 9457 problem details (application/problem+json). Every route needs a "
             "function key; a deployment may also require an Entra ID app role (X-MS-CLIENT-PRINCIPAL from App "
-            "Service authentication). A method a path does not list answers 405 with `Allow`. Every request has "
+            "Service authentication). A method a path does not list answers 405 with `Allow`. A body valid by this "
+            "document is never a 400: what depends on state (a credential set, vault or secret that does not exist "
+            "or cannot be used, an immutable login server, a rule's upstream) is a 409. Every request has "
             "a time budget (REQUEST_DEADLINE_SECONDS): past it the answer is 504 with what was and was not done.",
         },
         "servers": [{"url": "/", "description": "The function app (locally http://localhost:7071)."}],
@@ -856,7 +912,7 @@ def document() -> dict[str, Any]:
         "security": [{name: []} for name in _security_schemes()],
         "paths": _paths(),
         "components": {
-            "schemas": _schemas(),
+            "schemas": _schemas(rules),
             "parameters": _parameters(),
             "responses": _problem_responses(),
             "securitySchemes": _security_schemes(),

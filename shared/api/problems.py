@@ -59,6 +59,11 @@ PROBLEM_TYPES: dict[type[e.AutopilotError], ProblemType] = {
         slug="credential-set-conflict",
         title="The credential set conflicts with the registry's current state",
     ),
+    e.ReferenceConflict: ProblemType(
+        status=409,
+        slug="unusable-reference",
+        title="The request names something that does not exist or cannot be used as it is",
+    ),
     e.CredentialSetInUse: ProblemType(
         status=409, slug="credential-set-in-use", title="The credential set is used by cache rules"
     ),

@@ -191,12 +191,7 @@ def get_dashboard(request: ApiRequest, services: Services) -> ApiResponse:
 def openapi_document(request: ApiRequest, services: Services) -> ApiResponse:
     from shared.api.openapi import document
 
-    return ApiResponse(status=200, body=document())
-
-
-# Every template is registered for all of these, so a method a route does not offer gets this app's 405 with
-# ``Allow`` (RFC 9110) rather than the host's bare 404.
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+    return ApiResponse(status=200, body=document(services.secret_rules))
 
 
 def dispatch(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -44,14 +44,14 @@ class AutopilotError(Exception):
         """Whether the same work may succeed later (Event Grid redelivery), rather than fail the same way."""
         return self.transient
 
+    @classmethod
+    def of(cls, detail: str, *, field: str, message: str) -> Self:
+        """The common case: one field is wrong (or, for a conflict, names what is in the way)."""
+        return cls(detail, errors=[FieldError(field=field, message=message)])
+
 
 class ValidationFailed(AutopilotError):
     transient = False
-
-    @classmethod
-    def of(cls, detail: str, *, field: str, message: str) -> ValidationFailed:
-        """The common case: one field is wrong."""
-        return cls(detail, errors=[FieldError(field=field, message=message)])
 
 
 class MalformedBody(AutopilotError):
@@ -115,6 +115,14 @@ class CacheRuleConflict(AutopilotError):
 
 
 class CredentialSetConflict(AutopilotError):
+    transient = False
+
+
+class ReferenceConflict(AutopilotError):
+    """A well-formed request names something whose current state makes it unusable: a credential set that does
+    not exist, signs in to another upstream or failed; a vault not found or in another tenant; a secret missing,
+    disabled or expired. Fixing that state (not the request) makes the same request work (RFC 9110's 409)."""
+
     transient = False
 
 

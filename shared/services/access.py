@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from shared.domain.errors import FieldError, ValidationFailed
+from shared.domain.errors import FieldError, ReferenceConflict, ValidationFailed
 from shared.domain.models import CredentialSet, SecretUri, Vault
 from shared.domain.roles import SECRET_READER_ROLES, role_guid
 from shared.domain.secrets import SecretUriError, parse_secret_uri
@@ -67,8 +67,13 @@ class AccessService:
         return None
 
     def check_vaults(self, *uris: tuple[str, SecretUri | str | None]) -> None:
-        """Every ``(field, secret URI)`` names a vault the app may use; else one 400 naming each field."""
-        errors = []
+        """Every ``(field, secret URI)`` names a vault the app may use, naming each field that does not.
+
+        A URI this deployment refuses by its form or ``ALLOWED_VAULTS`` (both stated in the OpenAPI document) is
+        a 400; a well-formed one whose vault is not found or is in another tenant conflicts with Azure's state
+        (409 ``ReferenceConflict``): creating or moving the vault makes the same request work."""
+        invalid: list[FieldError] = []
+        unusable: list[FieldError] = []
         found: dict[str, str | None] = {}
         for field, uri in uris:
             if uri is None:
@@ -78,19 +83,21 @@ class AccessService:
                     uri if isinstance(uri, SecretUri) else parse_secret_uri(uri, dns_suffix=self.dns_suffix)
                 )
             except SecretUriError as exc:
-                errors.append(FieldError(field=field, message=f"{uri}: {exc}"))
+                invalid.append(FieldError(field=field, message=f"{uri}: {exc}"))
                 continue
             name = parsed.vault.lower()
+            allowed = not self.allowed_vaults or name in self.allowed_vaults
             if name not in found:  # both secrets usually live in one vault: read it once
-                allowed = not self.allowed_vaults or name in self.allowed_vaults
                 found[name] = self.vault_problem(
                     parsed.vault, self.vaults.find_vault(name) if allowed else None
                 )
             problem = found[name]
             if problem:
-                errors.append(FieldError(field=field, message=problem))
-        if errors:
-            raise ValidationFailed("The secrets are in vaults the app cannot use", errors=errors)
+                (unusable if allowed else invalid).append(FieldError(field=field, message=problem))
+        if invalid:
+            raise ValidationFailed("The secrets are in vaults the app cannot use", errors=invalid + unusable)
+        if unusable:
+            raise ReferenceConflict("The secrets are in vaults the app cannot use", errors=unusable)
 
     def check_set_vaults(self, credential_set: CredentialSet, *, field: str) -> None:
         """The vaults an existing credential set points at (a rule naming it, a PATCH, a heal)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from shared.domain.errors import AutopilotError, CacheRuleConflict, ValidationFailed
+from shared.domain.errors import AutopilotError, CacheRuleConflict, ReferenceConflict
 from shared.domain.models import CacheRule, CredentialSet, Registry
 from shared.domain.repositories import normalise_source
 from shared.domain.requests import CacheRuleSpec
@@ -98,20 +98,20 @@ class CacheRuleWrites:
         point at vaults the app may use, and its secrets must be usable (all checked before any write)."""
         found = self.registries.get_credential_set(registry, name)
         if found is None:
-            raise ValidationFailed.of(
+            raise ReferenceConflict.of(
                 "The cache rule names an unknown credential set",
                 field="credentialSet",
                 message=f"credential set '{name}' does not exist",
             )
         if found.login_server.lower() != source_login:
-            raise ValidationFailed.of(
+            raise ReferenceConflict.of(
                 "The credential set signs in to another upstream",
                 field="credentialSet",
                 message=f"credential set '{name}' is for '{found.login_server}', the source is on "
                 f"'{source_login}'",
             )
         if failed(found):
-            raise ValidationFailed.of(
+            raise ReferenceConflict.of(
                 "The credential set did not provision",
                 field="credentialSet",
                 message=f"credential set '{name}' is in state {found.provisioning_state}: fix or delete it",
@@ -192,7 +192,7 @@ class CacheRuleWrites:
             credential_set = None
             if credential_set_name is None:
                 if credential_policy(source.login_server) is CredentialPolicy.REQUIRED:
-                    raise ValidationFailed.of(
+                    raise CacheRuleConflict.of(
                         "The upstream requires credentials",
                         field="credentialSet",
                         message=f"upstream '{source.login_server}' requires a credential set; it cannot "
@@ -200,7 +200,7 @@ class CacheRuleWrites:
                     )
             else:
                 if credential_policy(source.login_server) is CredentialPolicy.FORBIDDEN:
-                    raise ValidationFailed.of(
+                    raise CacheRuleConflict.of(
                         "The upstream does not accept credentials",
                         field="credentialSet",
                         message=f"upstream '{source.login_server}' does not accept credentials",

@@ -12,7 +12,7 @@ from shared.domain.errors import (
     AutopilotError,
     CredentialSetConflict,
     CredentialSetInUse,
-    ValidationFailed,
+    FieldError,
 )
 from shared.domain.models import CredentialSet, Registry, SecretUri
 from shared.domain.names import credential_set_name_for
@@ -255,10 +255,16 @@ class CredentialSetWrites:
         with self.locks.hold(set_lock_key(registry.id, name)):
             existing = self.lookup.credential_set(registry, name)
             if patch.login_server and patch.login_server != existing.login_server.lower():
-                raise ValidationFailed.of(
-                    "The credential set update is invalid",
-                    field="loginServer",
-                    message=f"is immutable ('{existing.login_server}'): create a new credential set instead",
+                raise CredentialSetConflict(
+                    f"credential set '{name}' signs in to '{existing.login_server}'; loginServer is immutable",
+                    errors=[
+                        FieldError(
+                            field="loginServer",
+                            message=f"is immutable ('{existing.login_server}'): create a new credential set "
+                            "instead",
+                        )
+                    ],
+                    extensions={"existing": existing},
                 )
             username = patch.username.uri if patch.username else existing.username_secret_uri
             password = patch.password.uri if patch.password else existing.password_secret_uri

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from shared.domain.errors import FieldError, ValidationFailed
+from shared.domain.errors import FieldError, ReferenceConflict, ValidationFailed
 from shared.domain.health import SecretState, Status, Verdict, judge_secret
 from shared.domain.models import CredentialSet, Registry, SecretUri
 from shared.domain.repositories import normalise_source
@@ -48,7 +48,8 @@ class SecretChecks:
         return judge_secret(state, now=self.now(), warn_seconds=self.warn_seconds)
 
     def require_usable(self, *uris: tuple[str, SecretUri | str | None]) -> None:
-        """Each ``(field, secret URI)`` exists (the pinned version too), is enabled and unexpired; else 400."""
+        """Each ``(field, secret URI)`` exists (the pinned version too), is enabled and unexpired; else a 409
+        ``ReferenceConflict``: the URI is well-formed, the secret's state is what stands in the way."""
         errors = []
         for field, uri in uris:
             if uri is None:
@@ -58,7 +59,7 @@ class SecretChecks:
             if verdict.failing:
                 errors.append(FieldError(field=field, message=f"{verdict.reason}: {verdict.message}"))
         if errors:
-            raise ValidationFailed(
+            raise ReferenceConflict(
                 "The secrets cannot be used: the credentials would not work", errors=errors
             )
 
@@ -177,7 +178,7 @@ class ValidationService:
         """The same gate as every write (``AccessService.check_vaults``), reported as a check."""
         try:
             self.access.check_set_vaults(credential_set, field="credentialSet")
-        except ValidationFailed as refused:
+        except (ValidationFailed, ReferenceConflict) as refused:
             return Check(
                 name="vaultsAllowed",
                 status=FAILED,

@@ -257,6 +257,7 @@ CASES = [
         body=rule(credentials=creds(usernameSecretUri="https://othertenantkv.vault.azure.net/secrets/u")),
         field="credentials.usernameSecretUri",
         expect="not found",
+        status=409,  # well-formed: the vault's or set's state is the conflict
     ),
     Bad(
         "vault-in-another-tenant",
@@ -269,6 +270,7 @@ CASES = [
         ),
         field="credentials.usernameSecretUri",
         expect="tenant",
+        status=409,  # well-formed: the vault's or set's state is the conflict
     ),
     Bad(
         "unknown-credential-set",
@@ -277,6 +279,7 @@ CASES = [
         body={"sourceRepository": "ubuntu", "targetRepository": "ubuntu", "credentialSet": "nosuchset"},
         field="credentialSet",
         expect="does not exist",
+        status=409,  # well-formed: the vault's or set's state is the conflict
     ),
     Bad(
         "rule-name-too-short",
@@ -450,7 +453,7 @@ def test_named_credential_set_with_other_credentials_is_409(seeded: Stack) -> No
     assert problem["existing"]["name"] == "dockerhub"
 
 
-def test_credential_set_for_another_upstream_is_400(seeded: Stack) -> None:
+def test_credential_set_for_another_upstream_is_409(seeded: Stack) -> None:
     seeded.reset()
     seeded.emulator.control(
         "PUT", "/_emulator/upstreams/ghcr.io/accounts/demo-user", json={"password": "demo-password"}
@@ -468,13 +471,14 @@ def test_credential_set_for_another_upstream_is_400(seeded: Stack) -> None:
         "PUT",
         RULE,
         {"sourceRepository": "ubuntu", "targetRepository": "ubuntu", "credentialSet": "ghcr-creds"},
-        400,
+        409,  # a well-formed body: the named set's upstream is the conflict
     )
 
+    assert problem["type"].endswith("#unusable-reference")
     assert "ghcr.io" in problem["errors"][0]["message"]
 
 
-def test_patch_credentials_onto_an_anonymous_upstream_is_400(seeded: Stack) -> None:
+def test_patch_credentials_onto_an_anonymous_upstream_is_409(seeded: Stack) -> None:
     seeded.reset()
     mcr = {"sourceRepository": "mcr.microsoft.com/dotnet/sdk", "targetRepository": "dotnet/sdk"}
     assert (
@@ -491,9 +495,10 @@ def test_patch_credentials_onto_an_anonymous_upstream_is_400(seeded: Stack) -> N
     )
 
     problem = _refused_without_writes(
-        seeded, "PATCH", "registries/demoregistry/cache-rules/dotnet-sdk", {"credentialSet": "dockerhub"}, 400
+        seeded, "PATCH", "registries/demoregistry/cache-rules/dotnet-sdk", {"credentialSet": "dockerhub"}, 409
     )
 
+    assert problem["type"].endswith("#cache-rule-conflict")
     assert "does not accept credentials" in problem["errors"][0]["message"]
 
 

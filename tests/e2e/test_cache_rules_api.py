@@ -194,9 +194,27 @@ def test_patch_cannot_remove_required_docker_hub_credentials(clean: Stack) -> No
 
     response = requests.patch(clean.rules_url("ubuntu"), json={"credentialSet": None}, timeout=60)
 
-    assert response.status_code == 400
+    assert response.status_code == 409, response.text  # well-formed; the rule's upstream stands in the way
+    assert response.json()["type"].endswith("#cache-rule-conflict")
     assert response.json()["errors"][0]["field"] == "credentialSet"
     assert len(clean.arm_writes()) == writes_before
+
+
+def test_a_rule_naming_a_credential_set_that_does_not_exist_is_409_and_writes_nothing(clean: Stack) -> None:
+    body = {
+        "sourceRepository": "docker.io/library/ubuntu",
+        "targetRepository": "ubuntu",
+        "credentialSet": "no-such-set",
+    }
+
+    answer = put(clean.rules_url("ubuntu"), body)
+
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["type"].endswith("#unusable-reference")
+    assert answer.json()["errors"] == [
+        {"field": "credentialSet", "message": "credential set 'no-such-set' does not exist"}
+    ]
+    assert clean.arm_writes() == []
 
 
 def test_delete_rule_then_404(clean: Stack) -> None:
@@ -255,10 +273,16 @@ def test_credential_set_login_server_is_immutable(clean: Stack) -> None:
     writes_before = len(clean.arm_writes())
 
     replaced = put(clean.sets_url("dockerhub"), {"loginServer": "quay.io", **credentials()})
-    patched = requests.patch(clean.sets_url("dockerhub"), json={"loginServer": "quay.io"}, timeout=30)
+    patched = requests.patch(
+        clean.sets_url("dockerhub"), json={"loginServer": "quay.io", **credentials()}, timeout=30
+    )
+    only_login = requests.patch(clean.sets_url("dockerhub"), json={"loginServer": "quay.io"}, timeout=30)
 
     assert replaced.status_code == 409
-    assert patched.status_code == 400
+    assert patched.status_code == 409, patched.text
+    assert patched.json()["type"].endswith("#credential-set-conflict")
+    assert patched.json()["errors"][0]["field"] == "loginServer"
+    assert only_login.status_code == 400  # no secret to point at: the body itself is invalid
     assert len(clean.arm_writes()) == writes_before
 
 

@@ -1,6 +1,7 @@
 """Schemathesis 4.32 (`--checks all`, every phase: examples, coverage, fuzzing, stateful through the document's
 links) against the devhost serving GET /api/openapi.json, with a function key and the demo registry as test data.
-Target: 0 failures. Skipped when schemathesis is not installed next to this interpreter (requirements-dev.txt)."""
+0 failures. Skipped when schemathesis is not installed next to this interpreter (requirements-dev.txt).
+SCHEMATHESIS_SEED and SCHEMATHESIS_MAX_EXAMPLES vary the run."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from tests.support.devhost import Devhost, start_devhost
 
 KEY = "schemathesis-key"
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "15"))
+SEED = os.environ.get("SCHEMATHESIS_SEED", "20261203")  # another seed: SCHEMATHESIS_SEED=... pytest ...
 CONFIG = """
 [parameters]
 "path.registry" = "demoregistry"
@@ -38,12 +40,6 @@ def keyed(stack: Stack) -> Iterator[Devhost]:
         yield devhost
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gaps (README, Reliability): methods no route registers (TRACE, QUERY) are the Functions host's "
-    "404, not 405; state-dependent 400s a schema cannot state (PATCH of the immutable loginServer, a rule naming "
-    "a credential set that does not exist, a secret URI outside this cloud's Key Vault DNS suffix)",
-)
 def test_schemathesis_finds_no_failure(clean: Stack, keyed: Devhost, tmp_path: Path) -> None:
     binary = _schemathesis()
     if binary is None:
@@ -69,8 +65,13 @@ def test_schemathesis_finds_no_failure(clean: Stack, keyed: Devhost, tmp_path: P
         "--request-timeout",
         "60",
         "--seed",
-        "20261203",
+        SEED,
+        # The rule bodies' cross-field rules (credential policy, wildcard pairing) are anyOf/not over patterns,
+        # which Hypothesis meets by filtering: a generator-efficiency check, not an API failure.
+        "--suppress-health-check",
+        "filter_too_much",
         "--no-color",
     ]
     run = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    print(run.stdout[-700:])  # the summary (cases, failures, seed): shown with `pytest -rP`
     assert run.returncode == 0, run.stdout[-12000:] + run.stderr[-2000:]

@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
+EVERY_METHOD = frozenset({"*"})  # the trigger lists no methods: the host routes every method to it
 
 
 def _route_prefix() -> str:
@@ -20,7 +21,7 @@ def _route_prefix() -> str:
 
 @cache
 def http_routes() -> dict[str, dict[str, frozenset[str]]]:
-    """``{"/api/route": {"methods": {...lower-case}, "auth": {"FUNCTION"}}}`` for every HTTP function."""
+    """``{"/api/route": {"methods": {...lower-case} or EVERY_METHOD, "auth": {"FUNCTION"}}}`` per HTTP function."""
     import function_app
 
     prefix = _route_prefix()
@@ -30,7 +31,11 @@ def http_routes() -> dict[str, dict[str, frozenset[str]]]:
             continue
         trigger = function.get_trigger()
         path = "/" + "/".join(p for p in (prefix, trigger.route.strip("/")) if p)
-        methods = frozenset(str(getattr(m, "value", m)).lower() for m in trigger.methods or ())
+        methods = (
+            EVERY_METHOD
+            if trigger.methods is None
+            else frozenset(str(getattr(m, "value", m)).lower() for m in trigger.methods)
+        )
         auth = frozenset({str(getattr(trigger.auth_level, "name", trigger.auth_level))})
         assert path not in routes, f"route {path} registered twice"
         routes[path] = {"methods": methods, "auth": auth}

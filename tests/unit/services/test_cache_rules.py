@@ -11,7 +11,7 @@ from shared.domain.errors import (
     CacheRuleConflict,
     CredentialSetConflict,
     ProvisioningFailed,
-    ValidationFailed,
+    ReferenceConflict,
 )
 from shared.domain.requests import CacheRuleSpec, parse_cache_rule, parse_credential_set
 from shared.domain.results import RuleState
@@ -126,7 +126,8 @@ def test_a_named_set_with_other_credentials_is_refused_before_any_write(world: W
     assert world.azure.writes == writes
 
 
-def test_a_vault_outside_the_managed_subscriptions_is_a_validation_error(world: World) -> None:
+def test_a_vault_outside_the_managed_subscriptions_is_a_reference_conflict(world: World) -> None:
+    """The URIs are well-formed for this cloud: the vault's absence, not the request, stands in the way (409)."""
     world.azure.add_vault("demo-kv")
     spec = parse_cache_rule(
         {
@@ -141,7 +142,7 @@ def test_a_vault_outside_the_managed_subscriptions_is_a_validation_error(world: 
         rules=world.secret_rules,
     )
 
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(ReferenceConflict) as caught:
         world.rules.put("demoregistry", spec)
     assert {e.field for e in caught.value.errors} == {
         "credentials.usernameSecretUri",
@@ -240,5 +241,6 @@ def test_patch_grants_the_new_set_before_pointing_the_rule_at_it(world: World) -
 def test_patch_refuses_to_drop_credentials_an_upstream_requires(world: World) -> None:
     world.rules.put("demoregistry", _spec(world))
 
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(CacheRuleConflict) as caught:
         world.rules.patch("demoregistry", "ubuntu", None)
+    assert [e.field for e in caught.value.errors] == ["credentialSet"]

@@ -14,6 +14,7 @@ from shared.domain.errors import (
     CredentialSetConflict,
     CredentialsRefused,
     ProvisioningFailed,
+    ReferenceConflict,
     ValidationFailed,
 )
 from shared.domain.models import CacheRule
@@ -135,7 +136,7 @@ def test_a_vault_in_another_tenant_is_refused_for_a_named_set(world: World) -> N
     world.azure.vaults["foreign-kv"] = replace(world.azure.vaults["foreign-kv"], tenant_id="another-tenant")
     world.azure.writes.clear()
 
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(ReferenceConflict) as caught:
         world.rules.put("demoregistry", _rule(world, credentialSet="foreign"))
 
     assert "tenant" in caught.value.errors[0].message and world.azure.writes == []
@@ -156,7 +157,7 @@ def test_unusable_secrets_are_refused_before_any_write(world: World, broken: str
             "demo-kv", "pass", enabled=broken != "disabled", expires_on=500.0 if broken == "expired" else None
         )
 
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(ReferenceConflict) as caught:
         world.rules.put("demoregistry", _rule(world, credentials=secrets))
 
     assert [e.field for e in caught.value.errors] == ["credentials.passwordSecretUri"]
