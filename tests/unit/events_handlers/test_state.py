@@ -111,7 +111,7 @@ def test_the_index_follows_a_set_to_other_secrets_and_forgets_it() -> None:
         name="one",
         login_server="docker.io",
         username_secret_uri=f"{kv}/user",
-        password_secret_uri=f"{kv}/pass/{'a' * 32}",
+        password_secret_uri=f"{KV}/pass/{'a' * 32}",
         principal_id="p1",
         tenant_id="t",
     )
@@ -182,29 +182,37 @@ class CountingTable(MemoryTableStore):
         super().delete(partition, row, etag=etag)
 
 
-def test_the_index_writes_only_what_changed_and_keeps_the_grant_of_the_same_identity() -> None:
-    """A rotation and its Resources event put the same set again: that costs reads of the index, not writes."""
+KV = f"https://creds-kv{DNS}/secrets"
+
+
+def _indexed(password_uri: str) -> tuple[Registry, CountingTable, SecretIndex, CredentialSet]:
+    """An empty index on a counting table, and a set of reg1 reading ``user`` and ``password_uri`` in creds-kv."""
     registry = Registry(
         id="/subscriptions/s/r/reg1", name="reg1", subscription_id="s", resource_group="rg", login_server="x"
     )
     table = CountingTable()
-    index = SecretIndex(table, dns_suffix=DNS)
-    kv = f"https://creds-kv{DNS}/secrets"
     cs = CredentialSet(
         id=registry.id + "/credentialSets/one",
         name="one",
         login_server="docker.io",
-        username_secret_uri=f"{kv}/user",
-        password_secret_uri=f"{kv}/pass/{'a' * 32}",
+        username_secret_uri=f"{KV}/user",
+        password_secret_uri=password_uri,
         principal_id="p1",
         tenant_id="t",
     )
+    return registry, table, SecretIndex(table, dns_suffix=DNS), cs
+
+
+def test_the_index_writes_only_what_changed_and_keeps_the_grant_of_the_same_identity() -> None:
+    """A rotation and its Resources event put the same set again: that costs reads of the index, not writes."""
+    registry, table, index, cs = _indexed(f"{KV}/pass/{'a' * 32}")
+
     index.put(registry, cs, granted=True)
     assert index.granted(registry.id, cs)
     table.writes = 0
     index.put(registry, cs)
     assert table.writes == 0
-    index.put(registry, replace(cs, password_secret_uri=f"{kv}/pass/{'b' * 32}"))
+    index.put(registry, replace(cs, password_secret_uri=f"{KV}/pass/{'b' * 32}"))
     assert table.writes == 2  # the password's use row and the set row
     assert index.granted(registry.id, cs), "same identity, same vault: the grant still stands"
     index.put(registry, replace(cs, principal_id="p2"))
@@ -213,25 +221,12 @@ def test_the_index_writes_only_what_changed_and_keeps_the_grant_of_the_same_iden
 
 def test_refresh_if_granted_checks_and_writes_with_one_read() -> None:
     """The resource event of the app's own PATCH: is the grant recorded, and the index current? One read."""
-    registry = Registry(
-        id="/subscriptions/s/r/reg1", name="reg1", subscription_id="s", resource_group="rg", login_server="x"
-    )
-    table = CountingTable()
-    index = SecretIndex(table, dns_suffix=DNS)
-    kv = f"https://creds-kv{DNS}/secrets"
-    cs = CredentialSet(
-        id=registry.id + "/credentialSets/one",
-        name="one",
-        login_server="docker.io",
-        username_secret_uri=f"{kv}/user",
-        password_secret_uri=f"{kv}/pass",
-        principal_id="p1",
-        tenant_id="t",
-    )
+    registry, table, index, cs = _indexed(f"{KV}/pass")
+
     assert not index.refresh_if_granted(registry, cs), "nothing indexed: nothing granted"
     index.put(registry, cs, granted=True)
     table.reads = table.writes = 0
-    moved = replace(cs, password_secret_uri=f"{kv}/pass/{'b' * 32}")
+    moved = replace(cs, password_secret_uri=f"{KV}/pass/{'b' * 32}")
     assert index.refresh_if_granted(registry, moved)
     assert (table.reads, table.writes) == (1, 2)  # the password's use row and the set row
     found = index.get(registry.id, "one")
