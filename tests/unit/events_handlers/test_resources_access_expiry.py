@@ -124,15 +124,19 @@ class _Refused:
         raise AssertionError(f"access.{name} was called")
 
 
+def _seen_once(events: Events, azure: FakeAzure) -> tuple[Registry, CredentialSet]:
+    """reg1's set ``one`` after the event of its first write: grant checked (already there) and recorded."""
+    _setup(events, azure)
+    one = azure.sets[("reg1", "one")]
+    assert events.deliver(resource_event("Write", one.id, f"{OP}/credentialSets/write")) == ["handled"]
+    return azure.registries["reg1"], one
+
+
 def test_the_event_of_the_apps_own_write_reads_the_set_once_and_no_vault(
     events: Events, azure: FakeAzure
 ) -> None:
     """Issue 13: the Resources event of each rotation's PATCH read the set and the vault; the grant was in place."""
-    _setup(events, azure)
-    registry = azure.registries["reg1"]
-    one = azure.sets[("reg1", "one")]
-    write = resource_event("Write", one.id, f"{OP}/credentialSets/write")
-    assert events.deliver(write) == ["handled"]  # first seen: grant checked (already there) and recorded
+    registry, one = _seen_once(events, azure)
     events.registries.update_credential_set(
         registry,
         "one",
@@ -162,11 +166,7 @@ def test_a_settled_sets_event_takes_no_lease_and_a_changed_one_is_indexed_under_
     events: Events, azure: FakeAzure
 ) -> None:
     """Every write the app makes comes back as an event: when the index already says it, no lease is taken."""
-    _setup(events, azure)
-    registry = azure.registries["reg1"]
-    one = azure.sets[("reg1", "one")]
-    write = resource_event("Write", one.id, f"{OP}/credentialSets/write")
-    events.deliver(write)  # first seen: recorded as granted
+    registry, one = _seen_once(events, azure)
     locks = events.services.resources.locks
     held: list[str] = []
     hold = locks.hold
