@@ -517,6 +517,13 @@ def _health_report() -> Json:
             "message": _string("What was found.", pattern=None),
             "since": _string("Since when this status and reason hold.", pattern=None, fmt="date-time"),
             "checkedAt": _string("When it was last judged.", pattern=None, fmt="date-time"),
+            "expiresOn": _nullable(
+                _string(
+                    "When the secret behind a SecretExpiring or SecretExpired verdict expires; null otherwise.",
+                    pattern=None,
+                    fmt="date-time",
+                )
+            ),
         },
         required=("id", "registry", "name", "status", "reason", "message", "since", "checkedAt"),
     )

@@ -104,6 +104,7 @@ def health_view(page: HealthPage) -> dict[str, Any]:
                 "message": row.message,
                 "since": iso(row.record.since),
                 "checkedAt": iso(row.checked_at),
+                "expiresOn": iso(row.expires_on) if row.expires_on is not None else None,
             }
             for row in page.rows
         ],

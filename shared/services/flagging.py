@@ -38,6 +38,7 @@ class HealthRow:
     record: HealthRecord
     message: str
     checked_at: float
+    expires_on: float | None = None  # when the secret behind a SecretExpiring/SecretExpired verdict expires
 
 
 class HealthStore(Protocol):
@@ -150,7 +151,12 @@ class HealthRecorder:
                     "cause": cause,
                 },
             )
-        if previous is not None and previous.record == record and previous.message == verdict.message:
+        if (
+            previous is not None
+            and previous.record == record
+            and previous.message == verdict.message
+            and previous.expires_on == verdict.expires_on
+        ):
             return Assessment(flag=flag, row=previous, previous=previous)
         row = HealthRow(
             rule_id=rule.id,
@@ -160,6 +166,7 @@ class HealthRecorder:
             record=record,
             message=verdict.message,
             checked_at=now,
+            expires_on=verdict.expires_on,
         )
         return Assessment(flag=flag, row=row, previous=previous)
 

@@ -117,6 +117,7 @@ def row_of(stored: Row) -> HealthRow:
         ),
         message=str(data.get("Message", "")),
         checked_at=_number(data.get("CheckedAt")) or 0.0,
+        expires_on=_number(data.get("ExpiresOn")),
     )
 
 
@@ -132,6 +133,7 @@ def data_of(row: HealthRow) -> dict[str, Value]:
         "FlaggedAt": row.record.flagged_at,
         "Message": row.message[:4000],
         "CheckedAt": row.checked_at,
+        "ExpiresOn": row.expires_on,
     }
 
 

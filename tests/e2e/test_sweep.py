@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -217,6 +218,9 @@ def _expected_failing() -> dict[tuple[str, str], str | None]:
     return {**demo, **broken}
 
 
+EXPIRY_REASONS = ("SecretExpiring", "SecretExpired")
+
+
 def test_a_sweep_flags_exactly_the_failing_rules_with_their_reasons(fleet: Fleet) -> None:
     result = fleet.sweep()
     assert result["status"] == "Completed" and result["failures"] == []
@@ -239,6 +243,12 @@ def test_a_sweep_flags_exactly_the_failing_rules_with_their_reasons(fleet: Fleet
         f"{KV}/secrets/expiring-password",
         f"{KV}/secrets/expired-user",
     }
+    # The health view says when the secret expires (the dashboard's expiry chart reads it, not the message).
+    expiring = {r["reason"]: r["expiresOn"] for r in health["rules"] if r["reason"] in EXPIRY_REASONS}
+    expires = {e["data"]["secretUri"].rsplit("/", 1)[-1]: e["data"]["expiresOn"] for e in warned}
+    assert datetime.fromisoformat(expiring["SecretExpiring"]).timestamp() == expires["expiring-password"]
+    assert datetime.fromisoformat(expiring["SecretExpired"]).timestamp() == expires["expired-user"]
+    assert {r["expiresOn"] for r in health["rules"] if r["reason"] not in EXPIRY_REASONS} == {None}
     assert "SweepCompleted" in fleet.inproc.logs()
 
 

@@ -216,9 +216,10 @@
   }
 
   function drawExpiry(rows) {
+    const now = Date.now();
     const expiring = rows.filter((r) => r.reason === "SecretExpiring" || r.reason === "SecretExpired").map((r) => {
-      const match = /expires in (-?[\d.]+) days/.exec(r.message);
-      return { row: r, days: r.reason === "SecretExpired" ? 0 : match ? Number(match[1]) : null };
+      const left = r.expiresOn ? Math.max(0, (Date.parse(r.expiresOn) - now) / 86400000) : null;
+      return { row: r, days: r.reason === "SecretExpired" ? 0 : left };
     });
     expiring.sort((a, b) => (a.days ?? 1e9) - (b.days ?? 1e9));
     const list = $("expiry");
