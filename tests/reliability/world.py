@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 from tests.e2e.conftest import SUBSCRIPTION, Stack
+from tests.reliability.conftest import Pair
 
 API = {"api-version": "2025-11-01"}
 RG_PATH = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/demo-rg"
@@ -233,3 +236,74 @@ def faults_settled(stack: Stack) -> bool:
     """No request a fault delayed is still being served (it would land in the next test's state)."""
     listing = stack.emulator.control("GET", "/_emulator/faults").json()
     return all(f["inFlight"] == 0 for f in listing)
+
+
+ROTATION_VAULT = "demo-kv"
+
+
+def make_rotation_group(fresh: Pair, group: str, *, secrets: int, versions: int) -> dict[str, list[str]]:
+    """``secrets`` credential sets ``<group>set<i>`` (made through both instances) pinned to the first version of
+    their own password secret, which then gets ``versions`` newer versions; returns each secret's versions."""
+    stack = fresh.stack
+    vault = ROTATION_VAULT
+    stack.emulator.control("PUT", f"/_emulator/secrets/{vault}/{group}-user", json={"value": "demo-user"})
+    made: dict[str, list[str]] = {}
+    for i in range(secrets):
+        secret = f"{group}-pass-{i}"
+        first = new_version(stack, vault, secret, "demo-password")
+        body = {
+            "loginServer": "docker.io",
+            "usernameSecretUri": f"https://{vault}.vault.azure.net/secrets/{group}-user",
+            "passwordSecretUri": f"https://{vault}.vault.azure.net/secrets/{secret}/{first}",
+        }
+        url = f"{fresh.instances[i % 2].url}/api/registries/demoregistry/credential-sets/{group}set{i}"
+        answer = requests.put(url, json=body, timeout=120)
+        assert answer.status_code == 201, answer.text
+        made[secret] = [first]
+    for _ in range(versions):
+        for secret in made:
+            made[secret].append(new_version(stack, vault, secret, "demo-password"))
+    return made
+
+
+def rotation_events(versions: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """One SecretNewVersionCreated per new version, oldest first."""
+    return [
+        secret_event(ROTATION_VAULT, secret, version, event_id=f"{secret}-{version}")
+        for secret, listed in versions.items()
+        for version in listed[1:]
+    ]
+
+
+def deliver_all(fresh: Pair, batches: list[list[dict[str, Any]]], *, workers: int, pause: float = 0.0) -> int:
+    """Deliver every batch over both instances, redelivering failed ones (Event Grid retries a batch that did not
+    answer 2xx), ``pause`` seconds between rounds; returns how many deliveries failed on the way."""
+    pending, failed = batches, 0
+    for _ in range(40):
+        if not pending:
+            return failed
+
+        def send(item: tuple[int, list[dict[str, Any]]]) -> bool:
+            return deliver(fresh.instances[item[0] % 2].url, item[1]).status_code < 300
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            done = list(pool.map(send, enumerate(pending)))
+        pending = [batch for batch, ok in zip(pending, done, strict=True) if not ok]
+        failed += len(pending)
+        if pending:
+            time.sleep(pause)
+    raise AssertionError(f"{len(pending)} batches never accepted")
+
+
+def rotation_end_state(fresh: Pair, group: str, *, secrets: int) -> tuple[list[str], Counter[str]]:
+    """Each set's password secret version, and the Azure writes per set (index, not name, so groups compare)."""
+    versions = []
+    for i in range(secrets):
+        url = f"{fresh.stack.api}/registries/demoregistry/credential-sets/{group}set{i}"
+        versions.append(requests.get(url, timeout=30).json()["passwordSecretUri"].rsplit("/", 1)[-1])
+    writes: Counter[str] = Counter()
+    for r in fresh.stack.arm_writes():
+        marker = f"/credentialSets/{group}set"
+        if marker in r["path"] and r["status"] < 300 and r["method"] != "PUT":
+            writes[r["path"].split(marker)[1].split("?")[0]] += 1
+    return versions, writes
