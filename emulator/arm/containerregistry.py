@@ -170,10 +170,15 @@ class _Children(Generic[Child]):
         found = _registry(state, request, sub, rg, registry)
         child = self.lookup(state.registries, found, name)
         check_not_deleting(child.provisioning_state, name)
+        failed = child.provisioning_state == "Failed"
         changed = self.update(
             state.registries, child, found, request.json_object(), request.principal_id, state.clock.now()
         )
-        return self._write_answer(state, request, child, asynchronous=changed, pending_state="Updating")
+        # Assumption (ARM's provisioning-state model, not recorded for ACR): a write to a resource whose last
+        # operation Failed runs the operation again, even with the same properties; that is how it recovers.
+        return self._write_answer(
+            state, request, child, asynchronous=changed or failed, pending_state="Updating"
+        )
 
     def delete(
         self, state: EmulatorState, request: Request, sub: str, rg: str, registry: str, name: str

@@ -138,7 +138,12 @@ def test_failed_lro_surfaces_as_http_response_error(emu: Emulator) -> None:
         client.credential_sets.begin_create(
             RG, "demoregistry", "broken", credential_set_body(), **FAST
         ).result()
-    assert client.credential_sets.get(RG, "demoregistry", "broken").provisioning_state == "Failed"
+    broken = client.credential_sets.get(RG, "demoregistry", "broken")
+    assert broken.provisioning_state == "Failed"
+    # Written again with the same credentials, the Failed set runs its operation again and recovers.
+    same = {"properties": {"authCredentials": [c.as_dict() for c in broken.auth_credentials]}}
+    again = client.credential_sets.begin_update(RG, "demoregistry", "broken", same, **FAST).result()
+    assert again.provisioning_state == "Succeeded"
     with pytest.raises(HttpResponseError) as invalid:
         client.cache_rules.begin_create(
             RG, "demoregistry", "no-creds", _rule("docker.io/library/nginx", "nginx", None), **FAST
