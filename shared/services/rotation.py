@@ -153,7 +153,10 @@ class RotationService:
                 return
             username = self._moved(current.username_secret_uri, view, created)
             password = self._moved(current.password_secret_uri, view, created)
-            if username is None and password is None:
+            # A set whose last operation Failed (ours, before a redelivery) may already name the new version and
+            # still not use it: written again, it recovers.
+            failed = (current.provisioning_state or "").lower() == "failed"
+            if username is None and password is None and not failed:
                 self.index.put(registry, current)
                 return
             self.locks.fence(f"moving credential set '{current.name}' to the new secret version")

@@ -227,7 +227,10 @@ class FakeRegistries:
         self.azure._call("update_credential_set")
         key = (registry.name.lower(), name.lower())
         updated = replace(
-            self.azure.sets[key], username_secret_uri=username_uri, password_secret_uri=password_uri
+            self.azure.sets[key],
+            username_secret_uri=username_uri,
+            password_secret_uri=password_uri,
+            provisioning_state="Succeeded",  # a write runs the operation again, also on a Failed set
         )
         self.azure.sets[key] = updated
         self.azure._write(f"update credentialSet {name}")

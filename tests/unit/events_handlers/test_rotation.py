@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from dataclasses import replace
 
 from shared.domain.errors import AutopilotError
 from shared.domain.flags import FlagType
@@ -116,6 +117,22 @@ def test_the_rotated_flags_go_out_in_one_publish_even_when_another_set_fails(
         raise AssertionError("the failure must be raised so Event Grid redelivers")
     rotated = events.published.of(FlagType.CREDENTIAL_SET_ROTATED.value)
     assert [f.subject.rsplit("/", 1)[-1] for f in rotated] == ["follows"] and events.published.calls == 1
+
+
+def test_a_set_left_failed_on_the_new_version_is_written_again_by_the_redelivery(
+    events: Events, azure: FakeAzure
+) -> None:
+    """The PATCH's operation ended Failed after the set took the new URI: the redelivery finds it there, and
+    only a write makes the service use it (the reliability suite's lro-failed scenario left every set Failed)."""
+    _, new = _two_registries(events, azure)
+    key = ("reg1", "pinned")
+    azure.sets[key] = replace(
+        azure.sets[key], password_secret_uri=f"{KV}/pass/{new}", provisioning_state="Failed"
+    )
+    azure.writes.clear()
+    assert events.deliver(keyvault_event("SecretNewVersionCreated", "creds-kv", "pass", new)) == ["handled"]
+    assert sorted(azure.writes) == ["update credentialSet follows", "update credentialSet pinned"]
+    assert azure.sets[key].provisioning_state == "Succeeded"
 
 
 def test_a_set_still_unhealthy_after_rotation_flags_its_rules(events: Events, azure: FakeAzure) -> None:
