@@ -78,12 +78,15 @@ class ResourceEvents:
         if registry is None:
             return "outOfScope"
         # Most of these events are the app's own writes, already indexed and granted: seen without the lease,
-        # they cost one ARM read and one index read. Anything to write is decided again under the lease.
-        seen = self.registries.get_credential_set(registry, name)
-        if seen is None:
-            return "gone"
-        if self.index.settled(registry, seen):
-            return "checked"
+        # they cost one index read and one ARM read. Anything to write is decided again under the lease, which a
+        # set with no recorded grant (outside writes, a freshly scanned index) goes to straight away.
+        recorded = self.index.recorded(registry.id, name)
+        if recorded is not None:
+            seen = self.registries.get_credential_set(registry, name)
+            if seen is None:
+                return "gone"
+            if self.index.settled(registry, seen, recorded):
+                return "checked"
         with self.locks.hold(set_lock_key(registry.id, name)):
             current = self.registries.get_credential_set(registry, name)
             if current is None:

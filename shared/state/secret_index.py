@@ -75,6 +75,13 @@ class IndexedSet:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class RecordedSet:
+    """A set's index row that records a grant, read once and judged against ARM's answer without a second read."""
+
+    row: Row
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SecretUse:
     """One field of one credential set reading a secret; ``pinned_version`` None means it follows the latest."""
@@ -261,10 +268,15 @@ class SecretIndex:
             upserts.append((_set_partition(registry.id), _digest(cs.name), data))
         return list(before.keys() - current.keys()), upserts
 
-    def settled(self, registry: Registry, cs: CredentialSet) -> bool:
-        """True when the index already says ``cs`` exactly and records its identity's grant: nothing to write and
-        nothing to grant, so a caller may stop before taking the set's lease. One read."""
-        stored = self.table.get(_set_partition(registry.id), _digest(cs.name))
+    def recorded(self, registry_id: str, name: str) -> RecordedSet | None:
+        """The set's row as it is now, with the grant it records, if it records one; one read."""
+        stored = self.table.get(_set_partition(registry_id), _digest(name))
+        return RecordedSet(stored) if stored is not None and stored.data.get("GrantedPrincipal") else None
+
+    def settled(self, registry: Registry, cs: CredentialSet, recorded: RecordedSet) -> bool:
+        """True when ``recorded`` (just read) already says ``cs`` exactly and holds its identity's grant: nothing to
+        write and nothing to grant, so a caller may stop before taking the set's lease. No read."""
+        stored = recorded.row
         return self._granted(stored, cs) and self._changes(registry, cs, granted=False, stored=stored) == (
             [],
             [],

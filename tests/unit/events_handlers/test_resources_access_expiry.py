@@ -184,4 +184,22 @@ def test_a_settled_sets_event_takes_no_lease_and_a_changed_one_is_indexed_under_
     assert len(held) == 1
     indexed = events.index.get(registry.id, "one")
     assert indexed is not None and indexed.password_secret_uri == pinned
-    assert events.index.settled(registry, azure.sets[("reg1", "one")])
+    recorded = events.index.recorded(registry.id, "one")
+    assert recorded is not None and events.index.settled(registry, azure.sets[("reg1", "one")], recorded)
+
+
+def test_a_set_with_no_recorded_grant_is_read_once_under_the_lease(events: Events, azure: FakeAzure) -> None:
+    """A freshly scanned index records no grant: checking first without the lease would read the set twice."""
+    _setup(events, azure)
+    one = azure.sets[("reg1", "one")]
+    reads: list[str] = []
+    get_set = events.registries.get_credential_set
+
+    def counted(registry: Registry, name: str) -> CredentialSet | None:
+        reads.append(name)
+        return get_set(registry, name)
+
+    events.registries.get_credential_set = counted  # type: ignore[method-assign]
+    assert events.deliver(resource_event("Write", one.id, f"{OP}/credentialSets/write")) == ["handled"]
+    assert reads == ["one"]
+    assert events.index.recorded(azure.registries["reg1"].id, "one") is not None, "the grant is recorded now"
