@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from bench.figures import log_cost
+from bench.figures import call_counts, log_cost
 from emulator.constants import SUBSCRIPTION_ID, TENANT_ID
 from emulator.eventgrid.payloads import keyvault_event, resource_event
 from tests.e2e.conftest import REPO_ROOT, app_env
@@ -149,7 +149,8 @@ def main() -> None:
             with ThreadPoolExecutor(max_workers=SENDERS) as pool:
                 list(pool.map(lambda b: _deliver(devhost.url, *b), batches))
             wall = time.perf_counter() - started
-            cost = log_cost(emulator.requests_log())
+            log = emulator.requests_log()
+            cost = log_cost(log)
     changes = VAULTS * 2 * REGISTRIES_PER_VAULT  # each secret version moves the 5 sets that read it
     print(
         json.dumps(
@@ -163,6 +164,7 @@ def main() -> None:
                 "eventsPerSecond": round(EVENTS / wall, 1),
                 **cost.as_json(),
                 "writesPerDistinctChange": round(cost.arm_writes / changes, 2),
+                "calls": call_counts(log),
             }
         ),
         flush=True,

@@ -15,11 +15,9 @@ import json
 import os
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
-from typing import Any
 
-from bench.figures import WRITE_METHODS, is_list, log_cost
+from bench.figures import WRITE_METHODS, call_counts, log_cost
 from devhost.stack import subscribe
 from tests.e2e.conftest import REPO_ROOT, app_env
 from tests.support.azurite import start_azurite
@@ -43,16 +41,6 @@ def _rotated(emulator: Emulator) -> int:
         (r["event"].get("type") or r["event"].get("eventType")) == "ArtifactCache.CredentialSetRotated"
         for r in answer.json()
     )
-
-
-def _shape(entry: dict[str, Any]) -> str:
-    """A request without names: ``GET credentialSets/{}``, ``GET cacheRules (list)``."""
-    path = entry["path"].split("?")[0]
-    last = path.rstrip("/").rsplit("/", 2)
-    kind = last[-1] if is_list(path) else last[-2] + "/{}"
-    if path.startswith("/kv/"):
-        kind = "keyvault " + ("versions" if path.endswith("/versions") else "secret")
-    return f"{entry['method']} {kind}" + (" (list)" if is_list(path) else "")
 
 
 def _rotate(emulator: Emulator, sets: int, run: str, value: str, flags_before: int) -> None:
@@ -85,7 +73,7 @@ def _rotate(emulator: Emulator, sets: int, run: str, value: str, flags_before: i
                 "armListCalls": cost.lists,
                 "requestsPerSet": round(cost.azure_requests / sets, 2),
                 "writes": sum(e["method"] in WRITE_METHODS for e in log),
-                "calls": dict(Counter(_shape(e) for e in log).most_common()),
+                "calls": call_counts(log),
             }
         ),
         flush=True,

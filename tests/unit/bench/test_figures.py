@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.figures import is_list, log_cost, percentile, read_floor_seconds
+from bench.figures import call_counts, is_list, log_cost, percentile, read_floor_seconds
 
 SUB = "/subscriptions/s1/resourceGroups/g/providers/Microsoft.ContainerRegistry/registries/r"
 
@@ -65,3 +65,24 @@ def test_percentile_nearest_rank() -> None:
     assert percentile(sample, 50) == 50
     assert percentile(sample, 99) == 99
     assert percentile([3.0], 99) == 3.0
+
+
+def test_call_counts_name_each_kind_of_azure_request_and_skip_the_rest() -> None:
+    counts = call_counts(
+        [
+            entry("GET", f"{SUB}/credentialSets/a?api-version=2025-11-01"),
+            entry("GET", f"{SUB}/credentialSets/b?api-version=2025-11-01"),
+            entry("PATCH", f"{SUB}/credentialSets/a?api-version=2025-11-01"),
+            entry("GET", f"{SUB}/cacheRules?api-version=2025-11-01"),
+            entry("GET", "/kv/vault/secrets/name/versions?api-version=7.4"),
+            entry("POST", "/eventgrid/topics/t/api/events"),
+            entry("GET", "/msi/token"),
+            entry("GET", "/_emulator/faults"),
+        ]
+    )
+    assert counts == {
+        "GET credentialSets/{}": 2,
+        "PATCH credentialSets/{}": 1,
+        "GET cacheRules (list)": 1,
+        "GET keyvault versions": 1,
+    }
