@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 
 from shared.domain.models import CacheRule, CredentialSet, Registry
@@ -29,11 +30,20 @@ class SetIndexer:
     def __init__(self, *, registries: Registries, index: SecretIndex) -> None:
         self.registries = registries
         self.index = index
+        self._warming = threading.Lock()
 
     def ensure_warm(self) -> None:
-        """Rebuild a cold index from one scan of every registry in scope (a warm one costs no ARM call)."""
+        """Rebuild a cold index from one scan of every registry in scope (a warm one costs no ARM call).
+
+        Concurrent events of one worker wait for the scan already running instead of each scanning the fleet (the
+        event benchmark's cold start listed every registry twice and ran into ARM's throttling)."""
         if self.index.warm:
             return
+        with self._warming:
+            if not self.index.warm:
+                self._scan()
+
+    def _scan(self) -> None:
         sets = rules = 0
         for registry in self.registries.list_registries():
             for cs in self.registries.list_credential_sets(registry):

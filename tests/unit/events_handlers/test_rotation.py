@@ -229,3 +229,43 @@ def test_the_sets_are_rotated_concurrently_each_under_the_events_cause(
     assert not together.broken
     updates = [e for e in events.audit.read(since=0) if e.action == "credentialSet.update"]
     assert len(updates) == 2 and {e.cause["eventId"] for e in updates} == {event["id"]}
+
+
+def test_concurrent_events_on_a_cold_index_scan_the_fleet_once(events: Events, azure: FakeAzure) -> None:
+    """Each event waits for the scan already running rather than listing every registry itself."""
+    _two_registries(events, azure)
+    indexer = events.services.rotation.indexer
+    indexer.index.table.delete("meta", "built-with-rules")  # type: ignore[attr-defined]
+    scanning, release = threading.Event(), threading.Event()
+    scans = 0
+    list_registries = events.registries.list_registries
+
+    def blocking() -> list[Registry]:
+        nonlocal scans
+        scans += 1
+        scanning.set()
+        assert release.wait(10)
+        return list_registries()
+
+    events.registries.list_registries = blocking  # type: ignore[method-assign]
+    checked = threading.Semaphore(0)
+    get = indexer.index.table.get
+
+    def seen(partition: str, row: str) -> object:
+        found = get(partition, row)
+        if (partition, row) == ("meta", "built-with-rules"):
+            checked.release()
+        return found
+
+    indexer.index.table.get = seen  # type: ignore[method-assign]
+    first = threading.Thread(target=indexer.ensure_warm)
+    first.start()
+    assert scanning.wait(10)
+    second = threading.Thread(target=indexer.ensure_warm)
+    second.start()
+    for _ in range(3):  # the first's two looks at the marker, then the second's
+        assert checked.acquire(timeout=10)
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert scans == 1 and indexer.index.warm
