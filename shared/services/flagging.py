@@ -136,7 +136,19 @@ class HealthRecorder:
         if decision is not None:
             reason = verdict.reason if decision.type is FlagType.RULE_UNHEALTHY else before and before.reason
             flag = Flag(
-                id=flag_id(rule.id, decision.type, reason, record.since, now if decision.reminder else ""),
+                # Named by the transition, not by when it was seen: what was stored before it (unchanged until its
+                # row is written) makes a flag sent again after a lost row write keep its id, so subscribers drop
+                # the repeat; every stored change moves ``since`` or ``flagged_at``, so the next flag differs.
+                id=flag_id(
+                    rule.id,
+                    decision.type,
+                    reason,
+                    *(
+                        (before.status, before.reason, before.since, before.flagged_at)
+                        if before
+                        else ("first",)
+                    ),
+                ),
                 type=decision.type,
                 subject=rule.id,
                 time=now,

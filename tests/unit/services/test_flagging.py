@@ -111,13 +111,24 @@ def test_recovery_is_flagged_with_the_reason_it_recovered_from(
 def test_a_store_failure_after_publishing_resends_the_same_flag_id(
     parts: tuple[HealthRecorder, Store, Publisher, Clock],
 ) -> None:
-    recorder, store, publisher, _ = parts
+    recorder, store, publisher, clock = parts
     store.fail_puts = 1
     with pytest.raises(OSError):
         recorder.record(REG, RULE, ACCESS, cause="e1")
-    again = recorder.record(REG, RULE, ACCESS, cause="e1")
+    clock.now += 900  # the next sweep: the id names the change, not when it was seen
+    again = recorder.record(REG, RULE, ACCESS, cause="s2")
     assert again is not None
     assert [f.id for f in publisher.flags] == [again.id, again.id]
+    clock.now += 25 * HOUR  # stored this time: the reminder that follows is another flag
+    reminder = recorder.record(REG, RULE, ACCESS, cause="s3")
+    assert reminder is not None and reminder.id != again.id
+    store.fail_puts = 1
+    clock.now += 25 * HOUR
+    with pytest.raises(OSError):
+        recorder.record(REG, RULE, ACCESS, cause="s4")
+    clock.now += 900
+    resent = recorder.record(REG, RULE, ACCESS, cause="s5")
+    assert resent is not None and resent.id == publisher.flags[-2].id != reminder.id
 
 
 def test_a_reminder_has_its_own_id(parts: tuple[HealthRecorder, Store, Publisher, Clock]) -> None:
