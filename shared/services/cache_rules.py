@@ -12,7 +12,7 @@ from shared.domain.errors import (
     RuleLimitReached,
 )
 from shared.domain.models import CacheRule, CredentialSet, Registry
-from shared.domain.repositories import normalise_source
+from shared.domain.repositories import is_wildcard, normalise_source
 from shared.domain.requests import CacheRuleSpec
 from shared.domain.results import RuleDeleted, RuleState, Written
 from shared.domain.upstreams import CredentialPolicy, credential_policy
@@ -30,12 +30,14 @@ log = logging.getLogger(__name__)
 
 
 class _Conflicts:
-    """A new rule against the registry's rules (``check_against_existing``), listed once per create and only
-    when needed: just before the request's first write, so a conflicting request changes nothing.
+    """A new rule against the registry's rules (``check_against_existing``), listed at most once per create and
+    only when needed, always before the request's first write so a conflicting request changes nothing.
 
-    When the rule's own PUT is that first write (a reused set already granted, or no credentials), ARM refuses
-    the same conflicts itself (same target, nested wildcards, the 1,000-rule limit; the emulator mirrors it), and
-    its refusal changes nothing either: the list is then read only to explain a refusal in the API's own terms.
+    A static target conflicts only with a rule of the same target, which ARM refuses itself
+    (``TargetRepositoryAlreadyPresentInRegistry``, seen in real traffic; the emulator mirrors it), as it refuses a
+    rule past the 1,000 limit. So when the rule's own PUT is the first write (a reused set already granted, or no
+    credentials), the list is read only to explain a refusal in the API's own terms. A wildcard target is checked
+    up front: how ARM refuses nested wildcards is not documented.
     """
 
     def __init__(self, registries: Registries, registry: Registry, spec: CacheRuleSpec) -> None:
@@ -43,6 +45,8 @@ class _Conflicts:
         self.registry = registry
         self.spec = spec
         self.checked = False
+        if is_wildcard(spec.target):
+            self.check()
 
     def check(self) -> None:
         if not self.checked:
