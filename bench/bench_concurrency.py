@@ -6,7 +6,7 @@ list page), read both secrets' metadata (the app validates before its first writ
 poll (the answer carries the new identity), read the vault (permission model, grants), add the access policy, read
 the set once to see it Healthy, PUT cache rule and its LRO poll = 10. The first create also pays what a process
 pays once (the vault's resource group from a subscription's vault list, Key Vault's 401 auth handshake), so a
-second create with new credentials (a ghcr.io rule, so a new set) shows a create in a warm process.
+second create with new credentials (other secrets of the same vault, so a new set) shows one in a warm process.
 Run with ``python -m bench concurrency``.
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 import requests
 
 from bench.figures import log_cost, percentile
-from tests.e2e.conftest import REPO_ROOT, app_env, credentials, docker_rule
+from tests.e2e.conftest import KV, REPO_ROOT, app_env, docker_rule
 from tests.support.azurite import start_azurite
 from tests.support.devhost import start_devhost
 from tests.support.emulator import start_emulator
@@ -32,10 +32,15 @@ from tests.support.emulator import start_emulator
 CLIENTS = 16
 PER_CLIENT = int(os.environ.get("BENCH_CREATES_PER_CLIENT", "20"))
 FEWEST_FOR_A_NEW_SET = 10
-GHCR_RULE = {
-    "sourceRepository": "ghcr.io/org/app",
-    "targetRepository": "org/app",
-    "credentials": credentials(),
+# The demo upstream's login under other secret names: new credentials (a new set) in the vault already in use.
+OTHER_SECRETS = {"team2-username": "demo-user", "team2-password": "demo-password"}
+OTHER_RULE = {
+    "sourceRepository": "docker.io/library/busybox",
+    "targetRepository": "busybox",
+    "credentials": {
+        "usernameSecretUri": f"{KV}/secrets/team2-username",
+        "passwordSecretUri": f"{KV}/secrets/team2-password",
+    },
 }
 
 
@@ -73,8 +78,11 @@ def main() -> None:
                 first_ms, _, _ = _create(session, base, "first")
                 first_log = emulator.requests_log()
                 emulator.control("DELETE", "/_emulator/requests").raise_for_status()
-                warm_ms, warm_status, _ = _create(session, base, "ghcr-app", GHCR_RULE)
-                assert warm_status == 201, warm_status
+                for name, value in OTHER_SECRETS.items():
+                    emulator.control("PUT", f"/_emulator/secrets/demo-kv/{name}", json={"value": value})
+                emulator.control("DELETE", "/_emulator/requests").raise_for_status()
+                warm_ms, warm_status, warm_detail = _create(session, base, "busybox", OTHER_RULE)
+                assert warm_status == 201, (warm_status, warm_detail)
                 warm_log = emulator.requests_log()
             emulator.control("DELETE", "/_emulator/requests").raise_for_status()
             started = time.perf_counter()
