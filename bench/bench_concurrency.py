@@ -104,6 +104,10 @@ def main() -> None:
                 "p99_ms": round(percentile(samples, 99), 1),
                 "creates_per_second": round(len(samples) / wall, 1),
                 "azure_requests_per_create_reusing_set": round(reused.azure_requests / len(samples), 2),
+                # of which ARM answered 429 (its read bucket: 250 burst, 25 a second) and the SDK retried
+                "throttled429_per_create_reusing_set": round(reused.throttled / len(samples), 2),
+                "arm_reads_per_create_reusing_set": round(sum(reused.arm_reads.values()) / len(samples), 2),
+                "wall_s": round(wall, 1),
                 "first_create_ms": round(first_ms, 1),
                 "first_create_azure_requests": log_cost(first_log).azure_requests,
                 "first_create_fewest_possible": FEWEST_FOR_A_NEW_SET,
