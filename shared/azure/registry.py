@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from shared.azure.clients import AzureClients
@@ -90,6 +90,17 @@ class RegistryGateway:
     def _acr(self, registry: Registry) -> Any:
         return self.clients.registries(registry.subscription_id)
 
+    def _created(self, begin: Callable[[Any], Any]) -> Mapping[str, Any]:
+        """The resource a ``begin_create`` made, polled to its end without a final GET (``shared.azure.lro``)."""
+        from shared.azure.lro import CreatePolling
+
+        polling = CreatePolling(self.clients.settings.poll_interval_seconds)
+        poller = begin(polling)
+        wire = _wire(poller.result())
+        if not polling.answered_by_put:
+            return wire
+        return {**wire, "properties": {**_props(wire), "provisioningState": poller.status()}}
+
     def list_registries(self) -> list[Registry]:
         found: list[Registry] = []
         for sub in self.clients.settings.subscription_ids:
@@ -143,10 +154,13 @@ class RegistryGateway:
         if credential_set_id:
             props["credentialSetResourceId"] = credential_set_id
         with azure_call(f"create cache rule {name}"):
-            poller = self._acr(registry).cache_rules.begin_create(
-                registry.resource_group, registry.name, name, {"properties": props}, **self._poll()
+            return to_cache_rule(
+                self._created(
+                    lambda polling: self._acr(registry).cache_rules.begin_create(
+                        registry.resource_group, registry.name, name, {"properties": props}, polling=polling
+                    )
+                )
             )
-            return to_cache_rule(_wire(poller.result()))
 
     def set_cache_rule_credential_set(
         self, registry: Registry, name: str, credential_set_id: str | None
@@ -193,10 +207,13 @@ class RegistryGateway:
             },
         }
         with azure_call(f"create credential set {name}"):
-            poller = self._acr(registry).credential_sets.begin_create(
-                registry.resource_group, registry.name, name, body, **self._poll()
+            return to_credential_set(
+                self._created(
+                    lambda polling: self._acr(registry).credential_sets.begin_create(
+                        registry.resource_group, registry.name, name, body, polling=polling
+                    )
+                )
             )
-            return to_credential_set(_wire(poller.result()))
 
     def update_credential_set(
         self, registry: Registry, name: str, *, username_uri: str, password_uri: str

@@ -7,7 +7,9 @@ vault must be in the managed subscriptions, in ``ALLOWED_VAULTS`` when that is s
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from shared.domain.errors import FieldError, ReferenceConflict, ValidationFailed
@@ -32,6 +34,10 @@ def _no_fence(doing: str) -> None:
     return None
 
 
+# The vaults read by the current request (see AccessService.reading_once); None outside one.
+_READ: ContextVar[dict[str, Vault | None] | None] = ContextVar("vaults_read", default=None)
+
+
 class AccessService:
     def __init__(
         self,
@@ -49,6 +55,26 @@ class AccessService:
         self.allowed_vaults = frozenset(v.lower() for v in allowed_vaults)
         self.tenant_id = tenant_id.lower() if tenant_id else None
         self.fence = fence  # checked before every write (leases still held, deadline not passed)
+
+    @contextmanager
+    def reading_once(self) -> Iterator[None]:
+        """Within this block each vault is read once: the gate, the grant decision and the grant share that read,
+        as one request's steps moments apart. Checks after a write (``verify``) still read afresh."""
+        token = _READ.set({}) if _READ.get() is None else None
+        try:
+            yield
+        finally:
+            if token is not None:
+                _READ.reset(token)
+
+    def _find(self, name: str) -> Vault | None:
+        read = _READ.get()
+        if read is None:
+            return self.vaults.find_vault(name)
+        key = name.lower()
+        if key not in read:
+            read[key] = self.vaults.find_vault(name)
+        return read[key]
 
     def vault_problem(self, vault_name: str, found: Vault | None) -> str | None:
         """Why the app may not use this vault, or None."""
@@ -88,9 +114,7 @@ class AccessService:
             name = parsed.vault.lower()
             allowed = not self.allowed_vaults or name in self.allowed_vaults
             if name not in found:  # both secrets usually live in one vault: read it once
-                found[name] = self.vault_problem(
-                    parsed.vault, self.vaults.find_vault(name) if allowed else None
-                )
+                found[name] = self.vault_problem(parsed.vault, self._find(name) if allowed else None)
             problem = found[name]
             if problem:
                 (unusable if allowed else invalid).append(FieldError(field=field, message=problem))
@@ -116,11 +140,7 @@ class AccessService:
 
     def _vault(self, name: str) -> Vault:
         """A vault to grant on, through the same gate as every other path (a caller may have skipped it)."""
-        vault = (
-            self.vaults.find_vault(name)
-            if not self.allowed_vaults or name.lower() in self.allowed_vaults
-            else None
-        )
+        vault = self._find(name) if not self.allowed_vaults or name.lower() in self.allowed_vaults else None
         problem = self.vault_problem(name, vault)
         if problem or vault is None:
             raise ValidationFailed.of(
@@ -147,11 +167,17 @@ class AccessService:
         return checks
 
     def ensure(
-        self, credential_set: CredentialSet, rollback: Rollback, *, in_use: Callable[[], bool] = lambda: False
+        self,
+        credential_set: CredentialSet,
+        rollback: Rollback,
+        *,
+        in_use: Callable[[], bool] = lambda: False,
+        before_write: Callable[[], None] = lambda: None,
     ) -> list[Vault]:
         """Grant where missing (recording undo steps); returns the vaults granted now. Existing grants count.
 
-        ``in_use`` tells the undo whether a cache rule now stands on the set (then the grant stays)."""
+        ``in_use`` tells the undo whether a cache rule now stands on the set (then the grant stays);
+        ``before_write`` runs before each grant (the caller's last checks before its first write)."""
         principal = credential_set.principal_id
         if not principal:
             raise ValidationFailed(f"credential set '{credential_set.name}' has no managed identity to grant")
@@ -160,6 +186,7 @@ class AccessService:
             vault = self._vault(name)
             if self.has_grant(vault, principal):
                 continue
+            before_write()
             self.fence(f"granting {principal} secret get on vault '{vault.name}'")
             if vault.rbac:
                 assignment = self.roles.grant_secrets_user(vault.id, principal)
@@ -211,6 +238,21 @@ class AccessService:
             event(log, logging.INFO, "GrantRemoved", vault=vault.name, principalId=principal, why="rollback")
 
         return undo
+
+    def unconfirmed(self, granted: Collection[Vault], principal_id: str) -> list[str]:
+        """Of the vaults :meth:`ensure` granted on just now, those where a fresh read does not show the grant.
+
+        Needed only when one of them is RBAC: a role assignment may take minutes to act, so the health verdict
+        that follows may still say Forbidden and cannot prove any grant. Without one, ``add`` answered success
+        and that verdict must be Healthy, the service's own proof, so reading the vaults back adds nothing."""
+        if not any(v.rbac for v in granted):
+            return []
+        missing = []
+        for vault in granted:
+            fresh = vault if vault.rbac else self.vaults.find_vault(vault.name)
+            if fresh is None or not self.has_grant(fresh, principal_id):
+                missing.append(vault.name)
+        return missing
 
     def verify(self, credential_set: CredentialSet) -> list[str]:
         """The vaults where the grant is still missing after :meth:`ensure` (fresh reads)."""

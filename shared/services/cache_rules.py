@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from shared.domain.errors import AutopilotError, CacheRuleConflict, ReferenceConflict
+from shared.domain.errors import (
+    AutopilotError,
+    AzureRejected,
+    CacheRuleConflict,
+    ReferenceConflict,
+    RuleLimitReached,
+)
 from shared.domain.models import CacheRule, CredentialSet, Registry
-from shared.domain.repositories import normalise_source
+from shared.domain.repositories import is_wildcard, normalise_source
 from shared.domain.requests import CacheRuleSpec
 from shared.domain.results import RuleDeleted, RuleState, Written
 from shared.domain.upstreams import CredentialPolicy, credential_policy
@@ -17,9 +23,41 @@ from shared.services.credential_sets import CredentialSetWrites, failed, made_by
 from shared.services.health import HealthWaiter
 from shared.services.locks import ProvisioningLocks, rule_lock_key, set_lock_key
 from shared.services.lookup import RegistryLookup
+from shared.services.ports import Registries
 from shared.services.rollback import Rollback
 
 log = logging.getLogger(__name__)
+
+
+class _Conflicts:
+    """A new rule against the registry's rules (``check_against_existing``), listed at most once per create and
+    only when needed, always before the request's first write so a conflicting request changes nothing.
+
+    A static target conflicts only with a rule of the same target, which ARM refuses itself
+    (``TargetRepositoryAlreadyPresentInRegistry``, seen in real traffic; the emulator mirrors it), as it refuses a
+    rule past the 1,000 limit. So when the rule's own PUT is the first write (a reused set already granted, or no
+    credentials), the list is read only to explain a refusal in the API's own terms. A wildcard target is checked
+    up front: how ARM refuses nested wildcards is not documented.
+    """
+
+    def __init__(self, registries: Registries, registry: Registry, spec: CacheRuleSpec) -> None:
+        self.registries = registries
+        self.registry = registry
+        self.spec = spec
+        self.checked = False
+        if is_wildcard(spec.target):
+            self.check()
+
+    def check(self) -> None:
+        if not self.checked:
+            self.checked = True
+            existing = self.registries.list_cache_rules(self.registry)
+            check_against_existing(name=self.spec.name, target=self.spec.target, existing=existing)
+
+    def explain(self, refused: AzureRejected) -> None:
+        """Raise the conflict behind ARM's refusal of the rule PUT, if the list shows one."""
+        if not self.checked and refused.http_status in (400, 409):
+            self.check()
 
 
 class CacheRuleWrites:
@@ -42,7 +80,7 @@ class CacheRuleWrites:
     def put(self, registry_ref: str, spec: CacheRuleSpec) -> Written[RuleState]:
         """Create the rule (with its credential set and grant), or find it already as asked."""
         registry = self.lookup.registry(registry_ref)
-        with self.locks.hold(rule_lock_key(registry.id, spec.name)):
+        with self.locks.hold(rule_lock_key(registry.id, spec.name)), self.access.reading_once():
             existing = self.registries.get_cache_rule(registry, spec.name)
             if existing is not None:
                 return Written(value=self._existing_as_asked(registry, existing, spec), created=False)
@@ -123,10 +161,8 @@ class CacheRuleWrites:
         return found
 
     def _create(self, registry: Registry, spec: CacheRuleSpec) -> RuleState:
-        # 1. Everything that can be checked is checked before the first write.
-        check_against_existing(
-            name=spec.name, target=spec.target, existing=self.registries.list_cache_rules(registry)
-        )
+        # 1. Everything that can be checked is checked before the first write (conflicts: see _Conflicts).
+        conflicts = _Conflicts(self.registries, registry, spec)
         credential_set: CredentialSet | None = None
         reuse: CredentialSet | None = None
         if spec.credential_set:
@@ -140,10 +176,12 @@ class CacheRuleWrites:
             # 2. The credential set, its grant, and the service's word that the credentials work.
             if spec.credentials:
                 credential_set = self.credential_sets.ensure_for_rule(
-                    registry, spec.credentials, reuse, rollback
+                    registry, spec.credentials, reuse, rollback, before_write=conflicts.check
                 )
             if credential_set is not None:
-                credential_set = self.credential_sets.grant_and_verify(registry, credential_set, rollback)
+                credential_set = self.credential_sets.grant_and_verify(
+                    registry, credential_set, rollback, before_write=conflicts.check
+                )
             # 3. Only then the rule.
             rollback.step = "cacheRule"
             rollback.add(
@@ -153,15 +191,21 @@ class CacheRuleWrites:
                 action=f"delete cache rule '{spec.name}'",
             )
             self.locks.fence(f"creating cache rule '{spec.name}'")
-            rule = self.registries.create_cache_rule(
-                registry,
-                spec.name,
-                source=spec.source_repository,
-                target=spec.target,
-                credential_set_id=credential_set.id if credential_set else None,
-            )
+            try:
+                rule = self.registries.create_cache_rule(
+                    registry,
+                    spec.name,
+                    source=spec.source_repository,
+                    target=spec.target,
+                    credential_set_id=credential_set.id if credential_set else None,
+                )
+            except AzureRejected as refused:
+                conflicts.explain(refused)
+                raise
             if rule.provisioning_state not in (None, "Succeeded"):
                 raise AutopilotError(f"cache rule provisioning ended in state {rule.provisioning_state}")
+        except (CacheRuleConflict, RuleLimitReached):
+            raise  # found before this request's first write (or as ARM refused it): nothing to undo
         except AutopilotError as exc:
             raise rollback.fail(exc) from exc
         event(
@@ -186,7 +230,7 @@ class CacheRuleWrites:
     def patch(self, registry_ref: str, name: str, credential_set_name: str | None) -> RuleState:
         """Point the rule at another credential set (granted first) or at none, as its upstream allows."""
         registry = self.lookup.registry(registry_ref)
-        with self.locks.hold(rule_lock_key(registry.id, name)):
+        with self.locks.hold(rule_lock_key(registry.id, name)), self.access.reading_once():
             rule = self.lookup.rule(registry, name)
             source = normalise_source(rule.source_repository)
             credential_set = None

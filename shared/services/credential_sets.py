@@ -7,6 +7,7 @@ credential set are provisioned the same way.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from shared.domain.errors import (
     AutopilotError,
@@ -66,48 +67,58 @@ class CredentialSetWrites:
         self.secrets.require_usable(*uris)
 
     def reusable_for(self, registry: Registry, creds: CredentialsSpec) -> CredentialSet | None:
-        """Vaults and secrets must be usable; returns an existing set with the same credentials (reused) or None
-        (create). A set whose provisioning failed is never reused."""
+        """Vaults and secrets must be usable; returns the set of the name the request gives or the app derives
+        from the credentials when it holds them (reused), or None (create). One read of that name, not a list
+        of the registry's sets: the app's own set for these credentials can only have the derived name."""
         self.check_usable(
             ("credentials.usernameSecretUri", creds.username),
             ("credentials.passwordSecretUri", creds.password),
         )
-        sets = self.registries.list_credential_sets(registry)
-        same = [
-            s
-            for s in sets
-            if s.same_credentials(creds.login_server, creds.username.uri, creds.password.uri)
-            and not failed(s)
-        ]
-        if creds.name_given:
-            named = next((s for s in sets if s.name.lower() == creds.credential_set_name.lower()), None)
-            if named is not None and named not in same:
-                raise CredentialSetConflict(
-                    f"credential set '{named.name}' exists with other credentials"
-                    + (f" (provisioning state {named.provisioning_state})" if failed(named) else ""),
-                    extensions={"existing": named},
-                )
-            return named
-        preferred = [s for s in same if s.name.lower() == creds.credential_set_name.lower()]
-        candidates = preferred or same
-        return candidates[0] if candidates else None
+        return self._reusable(creds, self.registries.get_credential_set(registry, creds.credential_set_name))
+
+    @staticmethod
+    def _reusable(creds: CredentialsSpec, found: CredentialSet | None) -> CredentialSet | None:
+        """``found`` (the set at the request's name) if it holds these credentials and did not fail; None when
+        there is none or it is a failed one the app may replace; else a conflict. A set whose provisioning
+        failed is never reused."""
+        if found is None:
+            return None
+        same = found.same_credentials(creds.login_server, creds.username.uri, creds.password.uri)
+        if same and not failed(found):
+            return found
+        if failed(found) and not creds.name_given:
+            return None  # the app's own leftover (or another's, refused by _remove_failed)
+        raise CredentialSetConflict(
+            f"credential set '{found.name}' exists with other credentials"
+            + (f" (provisioning state {found.provisioning_state})" if failed(found) else ""),
+            extensions={"existing": found},
+        )
 
     def ensure_for_rule(
-        self, registry: Registry, creds: CredentialsSpec, reuse: CredentialSet | None, rollback: Rollback
+        self,
+        registry: Registry,
+        creds: CredentialsSpec,
+        reuse: CredentialSet | None,
+        rollback: Rollback,
+        *,
+        before_write: Callable[[], None] = lambda: None,
     ) -> CredentialSet:
         """The set a new rule uses: ``reuse``, one a concurrent request made meanwhile, or a new one. A failed
         set of the app's own at that name (left by a crashed or failed request) is deleted and made anew.
 
         Reusing a set changes nothing on it, so only a create takes the set's lease: concurrent creates that
-        share a set do not queue behind one another."""
+        share a set do not queue behind one another. Under the lease the name is read again, since another
+        request may have made the set since :meth:`reusable_for` looked."""
         if reuse is not None:
             return reuse
         with self.locks.hold(set_lock_key(registry.id, creds.credential_set_name)):
             existing = self.registries.get_credential_set(registry, creds.credential_set_name)
-            if existing is not None and failed(existing):
+            made_meanwhile = self._reusable(creds, existing)
+            if made_meanwhile is not None:
+                return made_meanwhile
+            before_write()
+            if existing is not None:
                 self._remove_failed(registry, existing)
-            elif existing is not None:
-                return existing
             return self._create(
                 registry,
                 creds.credential_set_name,
@@ -179,17 +190,30 @@ class CredentialSetWrites:
         return created
 
     def grant_and_verify(
-        self, registry: Registry, credential_set: CredentialSet, rollback: Rollback
+        self,
+        registry: Registry,
+        credential_set: CredentialSet,
+        rollback: Rollback,
+        *,
+        before_write: Callable[[], None] = lambda: None,
     ) -> CredentialSet:
-        """Grant, see the grant, then wait for the service's verdict: the set once it works (or is within the
-        RBAC propagation delay), else :class:`CredentialsRefused` with the service's own reason."""
+        """Grant, see an RBAC grant, then wait for the service's verdict: the set once it works (or is within the
+        RBAC propagation delay), else :class:`CredentialsRefused` with the service's own reason.
+
+        ``credential_set`` was read by this request: when nothing is granted now and it was Healthy then, that
+        read is the service's verdict and is not asked for again."""
         rollback.step = "grant"
         rollback.context.setdefault("principalId", credential_set.principal_id)
         granted = self.access.ensure(
-            credential_set, rollback, in_use=lambda: bool(self.lookup.users_of(registry, credential_set.name))
+            credential_set,
+            rollback,
+            in_use=lambda: bool(self.lookup.users_of(registry, credential_set.name)),
+            before_write=before_write,
         )
+        if not granted and credential_set.health.healthy:
+            return credential_set
         rollback.step = "verifyGrant"
-        missing = self.access.verify(credential_set)
+        missing = self.access.unconfirmed(granted, credential_set.principal_id or "")
         if missing:
             raise AutopilotError(f"the grant is not visible on vault(s) {', '.join(missing)}")
         rollback.step = "credentialHealth"
@@ -204,6 +228,10 @@ class CredentialSetWrites:
     # writes
     def put(self, registry_ref: str, spec: CredentialSetSpec) -> Written[CredentialSetState]:
         registry = self.lookup.registry(registry_ref)
+        with self.access.reading_once():
+            return self._put(registry, spec)
+
+    def _put(self, registry: Registry, spec: CredentialSetSpec) -> Written[CredentialSetState]:
         self.check_usable(("usernameSecretUri", spec.username), ("passwordSecretUri", spec.password))
         with self.locks.hold(set_lock_key(registry.id, spec.name)):
             existing = self.registries.get_credential_set(registry, spec.name)
@@ -252,7 +280,7 @@ class CredentialSetWrites:
 
     def patch(self, registry_ref: str, name: str, patch: CredentialSetPatch) -> CredentialSetState:
         registry = self.lookup.registry(registry_ref)
-        with self.locks.hold(set_lock_key(registry.id, name)):
+        with self.locks.hold(set_lock_key(registry.id, name)), self.access.reading_once():
             existing = self.lookup.credential_set(registry, name)
             if patch.login_server and patch.login_server != existing.login_server.lower():
                 raise CredentialSetConflict(
