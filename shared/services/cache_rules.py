@@ -6,13 +6,12 @@ import logging
 
 from shared.domain.errors import (
     AutopilotError,
-    AzureRejected,
     CacheRuleConflict,
     ReferenceConflict,
     RuleLimitReached,
 )
 from shared.domain.models import CacheRule, CredentialSet, Registry
-from shared.domain.repositories import is_wildcard, normalise_source
+from shared.domain.repositories import normalise_source
 from shared.domain.requests import CacheRuleSpec
 from shared.domain.results import RuleDeleted, RuleState, Written
 from shared.domain.upstreams import CredentialPolicy, credential_policy
@@ -30,34 +29,22 @@ log = logging.getLogger(__name__)
 
 
 class _Conflicts:
-    """A new rule against the registry's rules (``check_against_existing``), listed at most once per create and
-    only when needed, always before the request's first write so a conflicting request changes nothing.
-
-    A static target conflicts only with a rule of the same target, which ARM refuses itself
-    (``TargetRepositoryAlreadyPresentInRegistry``, seen in real traffic; the emulator mirrors it), as it refuses a
-    rule past the 1,000 limit. So when the rule's own PUT is the first write (a reused set already granted, or no
-    credentials), the list is read only to explain a refusal in the API's own terms. A wildcard target is checked
-    up front: how ARM refuses nested wildcards is not documented.
-    """
+    """A new rule against the registry's rules (``check_against_existing``), listed once per create, just before
+    the request's first write (the set, the grant or the rule itself), so a conflicting request attempts no write
+    at all: ARM would refuse a second rule on a static target itself, but even that refused PUT is an attempt the
+    request log shows, and the API's answer names the rule in the way."""
 
     def __init__(self, registries: Registries, registry: Registry, spec: CacheRuleSpec) -> None:
         self.registries = registries
         self.registry = registry
         self.spec = spec
         self.checked = False
-        if is_wildcard(spec.target):
-            self.check()
 
     def check(self) -> None:
         if not self.checked:
             self.checked = True
             existing = self.registries.list_cache_rules(self.registry)
             check_against_existing(name=self.spec.name, target=self.spec.target, existing=existing)
-
-    def explain(self, refused: AzureRejected) -> None:
-        """Raise the conflict behind ARM's refusal of the rule PUT, if the list shows one."""
-        if not self.checked and refused.http_status in (400, 409):
-            self.check()
 
 
 class CacheRuleWrites:
@@ -190,22 +177,19 @@ class CacheRuleWrites:
                 resource_id=f"{registry.id}/cacheRules/{spec.name}",
                 action=f"delete cache rule '{spec.name}'",
             )
+            conflicts.check()  # a no-op when the set or its grant was written first (checked before that)
             self.locks.fence(f"creating cache rule '{spec.name}'")
-            try:
-                rule = self.registries.create_cache_rule(
-                    registry,
-                    spec.name,
-                    source=spec.source_repository,
-                    target=spec.target,
-                    credential_set_id=credential_set.id if credential_set else None,
-                )
-            except AzureRejected as refused:
-                conflicts.explain(refused)
-                raise
+            rule = self.registries.create_cache_rule(
+                registry,
+                spec.name,
+                source=spec.source_repository,
+                target=spec.target,
+                credential_set_id=credential_set.id if credential_set else None,
+            )
             if rule.provisioning_state not in (None, "Succeeded"):
                 raise AutopilotError(f"cache rule provisioning ended in state {rule.provisioning_state}")
         except (CacheRuleConflict, RuleLimitReached):
-            raise  # found before this request's first write (or as ARM refused it): nothing to undo
+            raise  # found before this request's first write: nothing to undo
         except AutopilotError as exc:
             raise rollback.fail(exc) from exc
         event(

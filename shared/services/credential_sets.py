@@ -67,14 +67,28 @@ class CredentialSetWrites:
         self.secrets.require_usable(*uris)
 
     def reusable_for(self, registry: Registry, creds: CredentialsSpec) -> CredentialSet | None:
-        """Vaults and secrets must be usable; returns the set of the name the request gives or the app derives
-        from the credentials when it holds them (reused), or None (create). One read of that name, not a list
-        of the registry's sets: the app's own set for these credentials can only have the derived name."""
+        """Vaults and secrets must be usable; returns a set to reuse, or None (create). A named set is read by
+        its name; otherwise any set that holds exactly these credentials is reused (the app's own, at the derived
+        name, first), found in one list of the registry's sets. A set whose provisioning failed is never reused."""
         self.check_usable(
             ("credentials.usernameSecretUri", creds.username),
             ("credentials.passwordSecretUri", creds.password),
         )
-        return self._reusable(creds, self.registries.get_credential_set(registry, creds.credential_set_name))
+        if creds.name_given:
+            return self._reusable(
+                creds, self.registries.get_credential_set(registry, creds.credential_set_name)
+            )
+        sets = self.registries.list_credential_sets(registry)
+        derived = creds.credential_set_name.lower()
+        same = [
+            s
+            for s in sets
+            if s.same_credentials(creds.login_server, creds.username.uri, creds.password.uri)
+            and not failed(s)
+        ]
+        if same:
+            return next((s for s in same if s.name.lower() == derived), same[0])
+        return self._reusable(creds, next((s for s in sets if s.name.lower() == derived), None))
 
     @staticmethod
     def _reusable(creds: CredentialsSpec, found: CredentialSet | None) -> CredentialSet | None:

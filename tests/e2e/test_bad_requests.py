@@ -400,10 +400,7 @@ def test_conflicting_target_is_409_before_any_write(seeded: Stack) -> None:
 
     assert clash.status_code == 409
     assert clash.json()["conflictingRule"] == "ubuntu"
-    # The set is reused, so the rule's PUT is the first write and ARM refuses the clash itself: nothing written.
-    tried = seeded.arm_writes()[writes_before:]
-    assert [(w["method"], w["status"]) for w in tried] == [("PUT", 409)]
-    assert "/cacheRules/ubuntu-again" in tried[0]["path"]
+    assert len(seeded.arm_writes()) == writes_before
 
 
 def test_nested_wildcards_are_409(seeded: Stack) -> None:

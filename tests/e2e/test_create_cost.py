@@ -1,8 +1,8 @@
 """What one create costs in Azure requests, pinned request by request through the devhost.
 
 Each Azure request a create makes (ARM and Key Vault data plane, from the emulator's log) is listed by kind, in
-order, so a read that comes back (a second vault read, the registry's rule list when ARM's own answer covers the
-conflict, a final GET after an operation said Succeeded) fails here. The app's per-process caches (the registry
+order, so a read that comes back (a second vault read, a second health read of a reused set, a final GET after an
+operation said Succeeded) fails here. The app's per-process caches (the registry
 list, each vault's resource group, Key Vault's 401 auth handshake) are warmed first: they are paid once per
 process, not per create.
 """
@@ -63,9 +63,9 @@ def test_a_create_with_new_credentials_makes_13_azure_requests(clean: Stack) -> 
             f"GET {RULES}/ubuntu 404",  # PUT is create-or-find: does the rule exist?
             "GET Microsoft.KeyVault/vaults/demo-kv 200",  # the gate (tenant, ALLOWED_VAULTS) and the grant, read once
             *SECRETS,  # both secrets' metadata, before the first write
-            f"GET {SETS}/{{set}} 404",  # the app's own set for these credentials, to reuse
-            f"GET {SETS}/{{set}} 404",  # again under the set's lease: a concurrent request may have made it
-            f"GET {RULES} 200",  # conflicts, before the first write (ARM's refusal would come after the set)
+            f"GET {SETS} 200",  # any set holding these credentials, to reuse
+            f"GET {SETS}/{{set}} 404",  # the app's name under the set's lease: a concurrent request may have made it
+            f"GET {RULES} 200",  # conflicts, before the first write
             f"PUT {SETS}/{{set}} 201",
             f"GET {SETS}/{{set}}/operationStatuses/{{id}} 200",  # no final GET: the 201 body is the set
             "PUT Microsoft.KeyVault/vaults/demo-kv/accessPolicies/add 200",
@@ -76,7 +76,7 @@ def test_a_create_with_new_credentials_makes_13_azure_requests(clean: Stack) -> 
     )
 
 
-def test_a_create_reusing_a_set_makes_7_azure_requests_whatever_the_registrys_size(clean: Stack) -> None:
+def test_a_create_reusing_a_set_makes_8_azure_requests(clean: Stack) -> None:
     _warm(clean)
     _create(clean, "ubuntu")
     for i in range(3):  # more rules, so a list of them would show
@@ -88,13 +88,14 @@ def test_a_create_reusing_a_set_makes_7_azure_requests_whatever_the_registrys_si
         f"GET {RULES}/alpine 404",
         "GET Microsoft.KeyVault/vaults/demo-kv 200",  # gate and grant check, one read
         *SECRETS,
-        f"GET {SETS}/{{set}} 200",  # reused: Healthy and granted, so this read is the verdict
-        f"PUT {RULES}/alpine 201",  # the first write: ARM refuses a conflicting target itself
+        f"GET {SETS} 200",  # the set to reuse: Healthy and granted, so the list's answer is the verdict
+        f"GET {RULES} 200",  # conflicts, before the first write
+        f"PUT {RULES}/alpine 201",
         f"GET {RULES}/alpine/operationStatuses/{{id}} 200",
     ]
 
 
-def test_a_conflict_arm_refuses_is_answered_as_the_apps_own_and_writes_nothing(clean: Stack) -> None:
+def test_a_conflicting_target_is_refused_before_any_write_is_attempted(clean: Stack) -> None:
     assert put(clean.rules_url("ubuntu"), docker_rule("ubuntu")).status_code == 201
     before = len(clean.emulator.requests_log())
 
@@ -106,5 +107,5 @@ def test_a_conflict_arm_refuses_is_answered_as_the_apps_own_and_writes_nothing(c
     writes = [
         (r["method"], r["status"]) for r in clean.emulator.requests_log()[before:] if r["method"] != "GET"
     ]
-    assert writes == [("PUT", 409)], "only the rule PUT was tried, and ARM refused it"
+    assert writes == [], "the list of rules finds the clash before the rule PUT"
     assert requests.get(clean.rules_url("ubuntu-again"), timeout=30).status_code == 404

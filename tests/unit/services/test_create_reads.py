@@ -1,5 +1,5 @@
-"""What a create reads: each thing once, the registry's rules only when a write would precede the rule's own PUT,
-and conflicts still found before anything is written."""
+"""What a create reads: each thing once (the vault, the secrets, the registry's sets and rules), and conflicts
+found before anything is written."""
 
 from __future__ import annotations
 
@@ -72,11 +72,17 @@ def test_a_create_with_a_new_set_reads_the_vault_once_and_lists_the_rules_once(
 ) -> None:
     world.rules.put("demoregistry", _rule(world, "ubuntu", "ubuntu", _creds(world, rbac=rbac)))
 
-    # The set's name twice (to reuse, then under its lease), then the health verdict after the grant.
-    assert reads == {"find_vault": 1, "secret_versions": 2, "get_credential_set": 3, "list_cache_rules": 1}
+    # The sets listed (to reuse), the set's name under its lease, then the health verdict after the grant.
+    assert reads == {
+        "find_vault": 1,
+        "secret_versions": 2,
+        "list_credential_sets": 1,
+        "get_credential_set": 2,
+        "list_cache_rules": 1,
+    }
 
 
-def test_a_create_reusing_a_healthy_granted_set_reads_it_once_and_lists_nothing(
+def test_a_create_reusing_a_healthy_granted_set_lists_the_sets_and_rules_once_and_reads_no_set(
     world: World, reads: Counter[str]
 ) -> None:
     creds = _creds(world)
@@ -86,11 +92,32 @@ def test_a_create_reusing_a_healthy_granted_set_reads_it_once_and_lists_nothing(
     state = world.rules.put("demoregistry", _rule(world, "alpine", "alpine", creds)).value
 
     assert state.credential_set is not None and state.credential_set.health.healthy
-    assert reads == {"find_vault": 1, "secret_versions": 2, "get_credential_set": 1}
+    assert reads == {"find_vault": 1, "secret_versions": 2, "list_credential_sets": 1, "list_cache_rules": 1}
     assert world.azure.writes[-1] == "create cacheRule alpine"
 
 
-def test_a_target_clash_arm_refuses_is_answered_as_the_apps_conflict_with_nothing_written(
+def test_a_set_of_another_name_holding_the_same_credentials_is_reused(world: World) -> None:
+    """Any set whose login server and secret URIs match is reused, not only the app's own derived name."""
+    creds = _creds(world)
+    registry = world.azure.registries["demoregistry"]
+    world.azure.sets[("demoregistry", "team-dockerhub")] = CredentialSet(
+        id=f"{registry.id}/credentialSets/team-dockerhub",
+        name="team-dockerhub",
+        login_server="docker.io",
+        username_secret_uri=creds["usernameSecretUri"],
+        password_secret_uri=creds["passwordSecretUri"],
+        principal_id="p-team",
+        tenant_id=None,
+        provisioning_state="Succeeded",
+    )
+
+    state = world.rules.put("demoregistry", _rule(world, "ubuntu", "ubuntu", creds)).value
+
+    assert state.credential_set is not None and state.credential_set.name == "team-dockerhub"
+    assert not any(w.startswith("create credentialSet") for w in world.azure.writes)
+
+
+def test_a_target_clash_on_a_reused_set_is_the_apps_conflict_with_no_write_attempted(
     world: World,
 ) -> None:
     creds = _creds(world)
