@@ -124,6 +124,19 @@ class _Refused:
         raise AssertionError(f"access.{name} was called")
 
 
+def _counting_set_reads(events: Events) -> list[str]:
+    """The names of the credential sets read from ARM from here on."""
+    reads: list[str] = []
+    get_set = events.registries.get_credential_set
+
+    def counted(registry: Registry, name: str) -> CredentialSet | None:
+        reads.append(name)
+        return get_set(registry, name)
+
+    events.registries.get_credential_set = counted  # type: ignore[method-assign]
+    return reads
+
+
 def _seen_once(events: Events, azure: FakeAzure) -> tuple[Registry, CredentialSet]:
     """reg1's set ``one`` after the event of its first write: grant checked (already there) and recorded."""
     _setup(events, azure)
@@ -145,14 +158,7 @@ def test_the_event_of_the_apps_own_write_reads_the_set_once_and_no_vault(
     )
     access, events.services.resources.access = events.services.resources.access, _Refused()  # type: ignore[assignment]
     azure.writes.clear()
-    reads: list[str] = []
-    get_set = events.registries.get_credential_set
-
-    def counted(registry: Registry, name: str) -> CredentialSet | None:
-        reads.append(name)
-        return get_set(registry, name)
-
-    events.registries.get_credential_set = counted  # type: ignore[method-assign]
+    reads = _counting_set_reads(events)
     assert events.deliver(resource_event("Write", one.id, f"{OP}/credentialSets/write")) == ["handled"]
     assert reads == ["one"] and azure.writes == []
 
@@ -192,14 +198,7 @@ def test_a_set_with_no_recorded_grant_is_read_once_under_the_lease(events: Event
     """A freshly scanned index records no grant: checking first without the lease would read the set twice."""
     _setup(events, azure)
     one = azure.sets[("reg1", "one")]
-    reads: list[str] = []
-    get_set = events.registries.get_credential_set
-
-    def counted(registry: Registry, name: str) -> CredentialSet | None:
-        reads.append(name)
-        return get_set(registry, name)
-
-    events.registries.get_credential_set = counted  # type: ignore[method-assign]
+    reads = _counting_set_reads(events)
     assert events.deliver(resource_event("Write", one.id, f"{OP}/credentialSets/write")) == ["handled"]
     assert reads == ["one"]
     assert events.index.recorded(azure.registries["reg1"].id, "one") is not None, "the grant is recorded now"

@@ -57,6 +57,21 @@ def _creds(world: World, vault: str = "demo-kv", *, rbac: bool = False, user: st
     }
 
 
+def _outside_set(world: World, name: str, creds: dict[str, str], *, principal: str) -> None:
+    """A Succeeded Docker Hub set in demoregistry that someone else made (the app's fake ARM, not its ports)."""
+    registry = world.azure.registries["demoregistry"]
+    world.azure.sets[("demoregistry", name.lower())] = CredentialSet(
+        id=f"{registry.id}/credentialSets/{name}",
+        name=name,
+        login_server="docker.io",
+        username_secret_uri=creds["usernameSecretUri"],
+        password_secret_uri=creds["passwordSecretUri"],
+        principal_id=principal,
+        tenant_id=None,
+        provisioning_state="Succeeded",
+    )
+
+
 def _rule(world: World, name: str, target: str, creds: dict[str, str], source: str = "") -> CacheRuleSpec:
     body = {
         "sourceRepository": source or f"docker.io/library/{target}",
@@ -99,17 +114,7 @@ def test_a_create_reusing_a_healthy_granted_set_lists_the_sets_and_rules_once_an
 def test_a_set_of_another_name_holding_the_same_credentials_is_reused(world: World) -> None:
     """Any set whose login server and secret URIs match is reused, not only the app's own derived name."""
     creds = _creds(world)
-    registry = world.azure.registries["demoregistry"]
-    world.azure.sets[("demoregistry", "team-dockerhub")] = CredentialSet(
-        id=f"{registry.id}/credentialSets/team-dockerhub",
-        name="team-dockerhub",
-        login_server="docker.io",
-        username_secret_uri=creds["usernameSecretUri"],
-        password_secret_uri=creds["passwordSecretUri"],
-        principal_id="p-team",
-        tenant_id=None,
-        provisioning_state="Succeeded",
-    )
+    _outside_set(world, "team-dockerhub", creds, principal="p-team")
 
     state = world.rules.put("demoregistry", _rule(world, "ubuntu", "ubuntu", creds)).value
 
@@ -158,18 +163,7 @@ def test_nested_wildcards_are_checked_up_front_as_arm_is_not_known_to_refuse_the
 def test_a_set_at_the_apps_name_with_other_credentials_is_a_conflict_not_used(world: World) -> None:
     creds = _creds(world)
     name = credential_set_name_for("docker.io", creds["usernameSecretUri"], creds["passwordSecretUri"])
-    registry = world.azure.registries["demoregistry"]
-    other = _creds(world, user="someone")
-    world.azure.sets[("demoregistry", name.lower())] = CredentialSet(
-        id=f"{registry.id}/credentialSets/{name}",
-        name=name,
-        login_server="docker.io",
-        username_secret_uri=other["usernameSecretUri"],
-        password_secret_uri=other["passwordSecretUri"],
-        principal_id="p-someone",
-        tenant_id=None,
-        provisioning_state="Succeeded",
-    )
+    _outside_set(world, name, _creds(world, user="someone"), principal="p-someone")
 
     with pytest.raises(CredentialSetConflict):
         world.rules.put("demoregistry", _rule(world, "ubuntu", "ubuntu", creds))

@@ -31,9 +31,14 @@ class Clock:
         return self.now
 
 
+def _locks(store: TableLeaseStore, clock: Clock) -> ProvisioningLocks:
+    """Leases of 60 s on ``clock`` that never wait: a held one answers busy at once."""
+    return ProvisioningLocks(store, ttl_seconds=60, wait_seconds=0, sleep=lambda s: None, clock=clock)
+
+
 def _leased_world(clock: Clock) -> tuple[World, TableLeaseStore]:
     store = TableLeaseStore(MemoryTableStore(), now=clock)
-    locks = ProvisioningLocks(store, ttl_seconds=60, wait_seconds=0, sleep=lambda s: None, clock=clock)
+    locks = _locks(store, clock)
     return make_world(locks=locks), store
 
 
@@ -52,7 +57,7 @@ def _spec(world: World, **extra: Any) -> CacheRuleSpec:
 def test_a_renewed_lease_outlives_its_ttl_and_keeps_others_out() -> None:
     clock = Clock()
     store = TableLeaseStore(MemoryTableStore(), now=clock)
-    locks = ProvisioningLocks(store, ttl_seconds=60, wait_seconds=0, sleep=lambda s: None, clock=clock)
+    locks = _locks(store, clock)
 
     with locks.hold("reg/cacheRules/ubuntu") as lease:
         assert lease is not None
@@ -80,7 +85,7 @@ def test_a_fence_in_the_first_third_of_a_lease_costs_no_write_and_later_ones_ren
     was taken over meanwhile."""
     clock = Clock()
     store = CountingStore(MemoryTableStore(), now=clock)
-    locks = ProvisioningLocks(store, ttl_seconds=60, wait_seconds=0, sleep=lambda s: None, clock=clock)
+    locks = _locks(store, clock)
     with locks.hold("reg/credentialSets/one") as lease:
         assert lease is not None
         clock.now += 19
