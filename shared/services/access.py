@@ -172,12 +172,10 @@ class AccessService:
         rollback: Rollback,
         *,
         in_use: Callable[[], bool] = lambda: False,
-        before_write: Callable[[], None] = lambda: None,
     ) -> list[Vault]:
         """Grant where missing (recording undo steps); returns the vaults granted now. Existing grants count.
 
-        ``in_use`` tells the undo whether a cache rule now stands on the set (then the grant stays);
-        ``before_write`` runs before each grant (the caller's last checks before its first write)."""
+        ``in_use`` tells the undo whether a cache rule now stands on the set (then the grant stays)."""
         principal = credential_set.principal_id
         if not principal:
             raise ValidationFailed(f"credential set '{credential_set.name}' has no managed identity to grant")
@@ -186,7 +184,6 @@ class AccessService:
             vault = self._vault(name)
             if self.has_grant(vault, principal):
                 continue
-            before_write()
             self.fence(f"granting {principal} secret get on vault '{vault.name}'")
             if vault.rbac:
                 assignment = self.roles.grant_secrets_user(vault.id, principal)

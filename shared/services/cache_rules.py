@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from shared.domain.errors import (
-    AutopilotError,
-    CacheRuleConflict,
-    ReferenceConflict,
-    RuleLimitReached,
-)
+from shared.domain.errors import AutopilotError, CacheRuleConflict, ReferenceConflict
 from shared.domain.models import CacheRule, CredentialSet, Registry
 from shared.domain.repositories import normalise_source
 from shared.domain.requests import CacheRuleSpec
@@ -22,29 +17,9 @@ from shared.services.credential_sets import CredentialSetWrites, failed, made_by
 from shared.services.health import HealthWaiter
 from shared.services.locks import ProvisioningLocks, rule_lock_key, set_lock_key
 from shared.services.lookup import RegistryLookup
-from shared.services.ports import Registries
 from shared.services.rollback import Rollback
 
 log = logging.getLogger(__name__)
-
-
-class _Conflicts:
-    """A new rule against the registry's rules (``check_against_existing``), listed once per create, just before
-    the request's first write (the set, the grant or the rule itself), so a conflicting request attempts no write
-    at all: ARM would refuse a second rule on a static target itself, but even that refused PUT is an attempt the
-    request log shows, and the API's answer names the rule in the way."""
-
-    def __init__(self, registries: Registries, registry: Registry, spec: CacheRuleSpec) -> None:
-        self.registries = registries
-        self.registry = registry
-        self.spec = spec
-        self.checked = False
-
-    def check(self) -> None:
-        if not self.checked:
-            self.checked = True
-            existing = self.registries.list_cache_rules(self.registry)
-            check_against_existing(name=self.spec.name, target=self.spec.target, existing=existing)
 
 
 class CacheRuleWrites:
@@ -148,8 +123,11 @@ class CacheRuleWrites:
         return found
 
     def _create(self, registry: Registry, spec: CacheRuleSpec) -> RuleState:
-        # 1. Everything that can be checked is checked before the first write (conflicts: see _Conflicts).
-        conflicts = _Conflicts(self.registries, registry, spec)
+        # 1. Everything that can be checked is checked before the first write, so a conflicting request attempts
+        # no write at all (ARM would refuse a second rule on a static target itself, but only at the rule's PUT).
+        check_against_existing(
+            name=spec.name, target=spec.target, existing=self.registries.list_cache_rules(registry)
+        )
         credential_set: CredentialSet | None = None
         reuse: CredentialSet | None = None
         if spec.credential_set:
@@ -163,12 +141,10 @@ class CacheRuleWrites:
             # 2. The credential set, its grant, and the service's word that the credentials work.
             if spec.credentials:
                 credential_set = self.credential_sets.ensure_for_rule(
-                    registry, spec.credentials, reuse, rollback, before_write=conflicts.check
+                    registry, spec.credentials, reuse, rollback
                 )
             if credential_set is not None:
-                credential_set = self.credential_sets.grant_and_verify(
-                    registry, credential_set, rollback, before_write=conflicts.check
-                )
+                credential_set = self.credential_sets.grant_and_verify(registry, credential_set, rollback)
             # 3. Only then the rule.
             rollback.step = "cacheRule"
             rollback.add(
@@ -177,7 +153,6 @@ class CacheRuleWrites:
                 resource_id=f"{registry.id}/cacheRules/{spec.name}",
                 action=f"delete cache rule '{spec.name}'",
             )
-            conflicts.check()  # a no-op when the set or its grant was written first (checked before that)
             self.locks.fence(f"creating cache rule '{spec.name}'")
             rule = self.registries.create_cache_rule(
                 registry,
@@ -188,8 +163,6 @@ class CacheRuleWrites:
             )
             if rule.provisioning_state not in (None, "Succeeded"):
                 raise AutopilotError(f"cache rule provisioning ended in state {rule.provisioning_state}")
-        except (CacheRuleConflict, RuleLimitReached):
-            raise  # found before this request's first write: nothing to undo
         except AutopilotError as exc:
             raise rollback.fail(exc) from exc
         event(

@@ -7,7 +7,6 @@ credential set are provisioned the same way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from shared.domain.errors import (
     AutopilotError,
@@ -114,8 +113,6 @@ class CredentialSetWrites:
         creds: CredentialsSpec,
         reuse: CredentialSet | None,
         rollback: Rollback,
-        *,
-        before_write: Callable[[], None] = lambda: None,
     ) -> CredentialSet:
         """The set a new rule uses: ``reuse``, one a concurrent request made meanwhile, or a new one. A failed
         set of the app's own at that name (left by a crashed or failed request) is deleted and made anew.
@@ -130,7 +127,6 @@ class CredentialSetWrites:
             made_meanwhile = self._reusable(creds, existing)
             if made_meanwhile is not None:
                 return made_meanwhile
-            before_write()
             if existing is not None:
                 self._remove_failed(registry, existing)
             return self._create(
@@ -208,8 +204,6 @@ class CredentialSetWrites:
         registry: Registry,
         credential_set: CredentialSet,
         rollback: Rollback,
-        *,
-        before_write: Callable[[], None] = lambda: None,
     ) -> CredentialSet:
         """Grant, see an RBAC grant, then wait for the service's verdict: the set once it works (or is within the
         RBAC propagation delay), else :class:`CredentialsRefused` with the service's own reason.
@@ -222,7 +216,6 @@ class CredentialSetWrites:
             credential_set,
             rollback,
             in_use=lambda: bool(self.lookup.users_of(registry, credential_set.name)),
-            before_write=before_write,
         )
         if not granted and credential_set.health.healthy:
             return credential_set

@@ -61,11 +61,11 @@ def test_a_create_with_new_credentials_makes_13_azure_requests(clean: Stack) -> 
         _kinds(log, set_name)
         == [
             f"GET {RULES}/ubuntu 404",  # PUT is create-or-find: does the rule exist?
+            f"GET {RULES} 200",  # conflicts, before the first write
             "GET Microsoft.KeyVault/vaults/demo-kv 200",  # the gate (tenant, ALLOWED_VAULTS) and the grant, read once
             *SECRETS,  # both secrets' metadata, before the first write
             f"GET {SETS} 200",  # any set holding these credentials, to reuse
             f"GET {SETS}/{{set}} 404",  # the app's name under the set's lease: a concurrent request may have made it
-            f"GET {RULES} 200",  # conflicts, before the first write
             f"PUT {SETS}/{{set}} 201",
             f"GET {SETS}/{{set}}/operationStatuses/{{id}} 200",  # no final GET: the 201 body is the set
             "PUT Microsoft.KeyVault/vaults/demo-kv/accessPolicies/add 200",
@@ -86,10 +86,10 @@ def test_a_create_reusing_a_set_makes_8_azure_requests(clean: Stack) -> None:
 
     assert _kinds(log, set_name) == [
         f"GET {RULES}/alpine 404",
+        f"GET {RULES} 200",  # conflicts, before the first write
         "GET Microsoft.KeyVault/vaults/demo-kv 200",  # gate and grant check, one read
         *SECRETS,
         f"GET {SETS} 200",  # the set to reuse: Healthy and granted, so the list's answer is the verdict
-        f"GET {RULES} 200",  # conflicts, before the first write
         f"PUT {RULES}/alpine 201",
         f"GET {RULES}/alpine/operationStatuses/{{id}} 200",
     ]
