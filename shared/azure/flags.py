@@ -35,18 +35,7 @@ class EventGridFlagPublisher:
 
         sent: list[Flag] = []
         for chunk in request_chunks(flags, MAX_REQUEST_BYTES):
-            events = [
-                CloudEvent(
-                    source=SOURCE,
-                    type=flag.type.value,
-                    subject=flag.subject,
-                    id=flag.id,
-                    time=datetime.fromtimestamp(flag.time, tz=UTC),
-                    data=dict(flag.data),
-                    datacontenttype="application/json",
-                )
-                for flag in chunk
-            ]
+            events = [CloudEvent(**_fields(flag)) for flag in chunk]
             try:
                 with azure_call("publish flags to the health topic"):
                     client.send(events)
@@ -73,16 +62,21 @@ def request_chunks(flags: Sequence[Flag], limit: int) -> Iterator[list[Flag]]:
         yield chunk
 
 
-def wire_size(flag: Flag) -> int:
-    """Bytes of the flag as a CloudEvent in the request body, as JSON with the SDK's separators (an estimate)."""
-    event: dict[str, Any] = {
-        "specversion": "1.0",
-        "id": flag.id,
+def _fields(flag: Flag) -> dict[str, Any]:
+    """The flag as CloudEvent attributes: what is sent, and what its size is estimated from."""
+    return {
         "source": SOURCE,
         "type": flag.type.value,
         "subject": flag.subject,
-        "time": datetime.fromtimestamp(flag.time, tz=UTC).isoformat(),
-        "datacontenttype": "application/json",
+        "id": flag.id,
+        "time": datetime.fromtimestamp(flag.time, tz=UTC),
         "data": dict(flag.data),
+        "datacontenttype": "application/json",
     }
+
+
+def wire_size(flag: Flag) -> int:
+    """Bytes of the flag as a CloudEvent in the request body, as JSON with the SDK's separators (an estimate)."""
+    fields = _fields(flag)
+    event = {"specversion": "1.0", **fields, "time": fields["time"].isoformat()}
     return len(json.dumps(event).encode())
