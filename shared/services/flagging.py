@@ -1,9 +1,8 @@
 """Record a rule's verdict and flag it on change: the one path the sweep and the event handlers share.
 
 A flag is published before the health row that remembers it is stored: if storing fails, the next look flags the
-change again rather than never (its CloudEvent ``id`` is the same only if the next look judges it at the same
-instant: ``since`` is part of it). If publishing fails, the row is not stored, so the next look sends the change;
-a change is flagged twice only when its row could not be stored after its flag went out.
+change again rather than never, with the same CloudEvent ``id`` (named by the stored state the change follows), so
+subscribers can drop the repeat. If publishing fails, the row is not stored, so the next look sends the change.
 """
 
 from __future__ import annotations
