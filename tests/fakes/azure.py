@@ -25,6 +25,7 @@ from shared.domain.models import (
 )
 from shared.domain.roles import KEY_VAULT_SECRETS_USER, SECRET_READER_ROLES, role_guid
 from shared.domain.secrets import parse_secret_uri
+from tests.fakes import models
 
 SUB = "00000000-0000-0000-0000-000000000001"
 TENANT = "00000000-0000-0000-0000-0000000000aa"
@@ -50,14 +51,7 @@ class FakeAzure:
 
     # set-up
     def add_registry(self, name: str, *, subscription_id: str = SUB, resource_group: str = "rg") -> Registry:
-        registry = Registry(
-            id=f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/"
-            f"Microsoft.ContainerRegistry/registries/{name}",
-            name=name,
-            subscription_id=subscription_id,
-            resource_group=resource_group,
-            login_server=f"{name}.azurecr.io",
-        )
+        registry = models.registry(name, subscription_id=subscription_id, resource_group=resource_group)
         self.registries[name.lower()] = registry
         return registry
 
